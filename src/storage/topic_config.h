@@ -37,8 +37,11 @@ struct TopicConfig {
   // Sets one key after validating its value; errors name the key and value.
   Status Set(const std::string& key, const std::string& value);
   // Applies every entry of `changes`; on error nothing is applied.
+  // (Two overloads rather than a `= TopicConfig()` default argument, which
+  // g++ rejects inside the class because of the default member initializers.)
   static Result<TopicConfig> FromMap(const std::map<std::string, std::string>& changes,
-                                     const TopicConfig& base = TopicConfig());
+                                     const TopicConfig& base);
+  static Result<TopicConfig> FromMap(const std::map<std::string, std::string>& changes);
   // All effective values (defaults included), Kafka key names.
   std::map<std::string, std::string> ToMap() const;
 };
