@@ -94,10 +94,19 @@ class Meshd:
         except OSError:
             return ""
 
+    def _close_pipes(self):
+        for f in (getattr(self, "_stderr", None), self.proc and self.proc.stdout):
+            try:
+                if f:
+                    f.close()
+            except OSError:
+                pass
+
     def kill9(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=10)
+        self._close_pipes()
 
     def stop(self, timeout=20.0):
         if self.proc and self.proc.poll() is None:
@@ -109,6 +118,8 @@ class Meshd:
                 self.proc.wait()
                 raise AssertionError("meshd did not stop within %ss after SIGTERM" % timeout)
         rc = self.proc.returncode if self.proc else 0
+        if self.proc:
+            self._close_pipes()
         return rc
 
     def restart(self):

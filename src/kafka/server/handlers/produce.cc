@@ -1,0 +1,138 @@
+// Produce: each partition's RecordBatch v2 goes to EventLog::AppendAsync
+// as received (the log validates CRC and idempotent sequences and assigns
+// offsets). acks=0 gets no response; otherwise the response is sent when
+// every partition's append is durable per the topic's fsync policy, without
+// blocking an I/O thread.
+#include "kafka/protocol/produce.h"
+
+#include <atomic>
+#include <mutex>
+
+#include "base/endian.h"
+#include "kafka/server/handlers/handler_util.h"
+#include "kafka/server/handlers/handlers.h"
+#include "kafka/server/topic_helpers.h"
+#include "record/record_batch.h"
+
+namespace meshd::kafka {
+namespace {
+
+// Cheap checks before handing bytes to the log: exactly one v2 batch.
+ErrorCode CheckRecords(const std::optional<std::string>& records) {
+  if (!records || records->size() < record::kBatchHeaderSize) return ErrorCode::kCorruptMessage;
+  int8_t magic = static_cast<int8_t>((*records)[16]);
+  if (magic == 0 || magic == 1) return ErrorCode::kUnsupportedForMessageFormat;
+  if (magic != record::kMagicV2) return ErrorCode::kCorruptMessage;
+  int32_t batch_length = LoadBE<int32_t>(records->data() + 8);
+  if (batch_length < 0 ||
+      static_cast<size_t>(batch_length) + record::kLogOverhead != records->size()) {
+    return ErrorCode::kCorruptMessage;  // not exactly one batch (Kafka: v3+ rule)
+  }
+  return ErrorCode::kNone;
+}
+
+struct PendingProduce {
+  std::mutex mu;
+  ProduceResponse resp;
+  std::atomic<int> outstanding{0};
+  std::shared_ptr<RequestContext> ctx;
+  HandlerDone done;
+
+  void Finish() {
+    if (--outstanding == 0) {
+      std::lock_guard lock(mu);
+      Reply(*ctx, done, resp);
+    }
+  }
+};
+
+}  // namespace
+
+MESHD_KAFKA_HANDLER(Produce) {
+  KAFKA_DECODE_OR_FAIL(ProduceRequest, req);
+  auto state = std::make_shared<PendingProduce>();
+  state->ctx = ctx;
+  state->done = done;
+  const bool no_response = req.acks == 0;
+  ErrorCode request_error = ErrorCode::kNone;
+  if (req.acks != 0 && req.acks != 1 && req.acks != -1) {
+    request_error = ErrorCode::kInvalidRequiredAcks;
+  } else if (req.transactional_id && !req.transactional_id->empty()) {
+    request_error = ErrorCode::kTransactionalIdAuthorizationFailed;  // no transactions yet
+  }
+
+  struct Job {
+    size_t t, p;
+    std::string topic;
+    int32_t partition;
+    std::string records;
+  };
+  std::vector<Job> jobs;
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    auto& t = req.topics[ti];
+    ProduceResponse::Topic rt;
+    rt.name = t.name;
+    std::optional<storage::TopicDescription> desc;
+    ErrorCode topic_error = request_error;
+    if (topic_error == ErrorCode::kNone) {
+      auto d = DescribeOrCreate(ctx->broker, t.name, /*may_create=*/true);
+      if (d.ok()) {
+        desc = std::move(*d);
+      } else {
+        topic_error = d.error().IsNotFound() ? ErrorCode::kUnknownTopicOrPartition
+                                             : ErrorFromStatus(d.error());
+        if (!ValidTopicName(t.name)) topic_error = ErrorCode::kInvalidTopicException;
+      }
+    }
+    for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
+      auto& p = t.partitions[pi];
+      ProduceResponse::Partition rp;
+      rp.index = p.index;
+      rp.error_code = Wire(topic_error);
+      if (topic_error == ErrorCode::kNone) {
+        if (p.index < 0 || p.index >= static_cast<int32_t>(desc->partitions.size())) {
+          rp.error_code = Wire(ErrorCode::kUnknownTopicOrPartition);
+        } else if (ErrorCode e = CheckRecords(p.records); e != ErrorCode::kNone) {
+          rp.error_code = Wire(e);
+        } else {
+          jobs.push_back({ti, pi, t.name, p.index, std::move(*p.records)});
+        }
+      }
+      rt.partitions.push_back(rp);
+    }
+    state->resp.topics.push_back(std::move(rt));
+  }
+
+  if (no_response) {
+    for (auto& j : jobs) {
+      ctx->broker.log.AppendAsync(j.topic, j.partition, std::move(j.records),
+                                  [](Result<storage::AppendResult>) {});
+    }
+    done(std::optional<std::string>());
+    return;
+  }
+  // +1 guards against completing before every append has been issued.
+  state->outstanding = static_cast<int>(jobs.size()) + 1;
+  for (auto& j : jobs) {
+    size_t t = j.t, p = j.p;
+    ctx->broker.log.AppendAsync(
+        j.topic, j.partition, std::move(j.records),
+        [state, t, p](Result<storage::AppendResult> r) {
+          {
+            std::lock_guard lock(state->mu);
+            auto& rp = state->resp.topics[t].partitions[p];
+            if (r.ok()) {
+              rp.base_offset = r->base_offset;
+              rp.log_append_time_ms = r->log_append_time_ms;
+              rp.log_start_offset = r->log_start_offset;
+            } else {
+              rp.error_code = Wire(ErrorFromStatus(r.error()));
+            }
+          }
+          state->Finish();
+        });
+  }
+  state->Finish();
+}
+
+}  // namespace meshd::kafka
