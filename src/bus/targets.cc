@@ -1,0 +1,103 @@
+#include "bus/targets.h"
+
+#include <chrono>
+
+#include "base/clock.h"
+#include "bus/http_client.h"
+#include "bus/log_io.h"
+
+namespace meshd::bus {
+
+DeliveryOutcome TopicTarget::Deliver(const DeliveryRequest& request) {
+  auto parts = EnsureTopic(log_, topic_, 1);
+  if (!parts.ok()) {
+    return DeliveryOutcome::Retryable("TOPIC_UNAVAILABLE", parts.error().ToString());
+  }
+  OutRecord rec;
+  rec.key = request.event_id;
+  rec.value = request.payload;
+  rec.timestamp_ms = WallMillis();
+  rec.headers = {{"content-type", std::string("application/json")},
+                 {"meshd-bus", request.bus},
+                 {"meshd-rule", request.rule},
+                 {"meshd-event-id", request.event_id}};
+  if (!request.replay_name.empty()) rec.headers.push_back({"meshd-replay", request.replay_name});
+  // One partition key per event id spreads load; order per source partition
+  // is kept because the worker delivers sequentially.
+  int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(request.event_id) %
+                                           static_cast<size_t>(*parts));
+  auto res = AppendRecords(log_, topic_, partition, {rec});
+  if (!res.ok()) {
+    if (res.error().code() == StatusCode::kTooLarge || res.error().code() == StatusCode::kInvalidArgument) {
+      return DeliveryOutcome::Permanent("TOPIC_REJECTED", res.error().ToString());
+    }
+    return DeliveryOutcome::Retryable("TOPIC_APPEND_FAILED", res.error().ToString());
+  }
+  return DeliveryOutcome::Success();
+}
+
+DeliveryOutcome BusTarget::Deliver(const DeliveryRequest& request) {
+  Status s = ingest_(bus_, request.payload);
+  if (s.ok()) return DeliveryOutcome::Success();
+  if (s.code() == StatusCode::kNotFound) {
+    return DeliveryOutcome::Permanent("BUS_NOT_FOUND", s.ToString());
+  }
+  if (s.code() == StatusCode::kInvalidArgument) {
+    return DeliveryOutcome::Permanent("INVALID_EVENT", s.ToString());
+  }
+  return DeliveryOutcome::Retryable("BUS_INGEST_FAILED", s.ToString());
+}
+
+DeliveryOutcome ClassifyHttpStatus(int status, const std::string& body) {
+  if (status >= 200 && status < 300) return DeliveryOutcome::Success();
+  std::string msg = "HTTP " + std::to_string(status);
+  if (!body.empty()) msg += ": " + body.substr(0, 256);
+  std::string code = "HTTP_" + std::to_string(status);
+  if (status == 408 || status == 429 || status >= 500 || status < 200) {
+    return DeliveryOutcome::Retryable(code, msg);
+  }
+  return DeliveryOutcome::Permanent(code, msg);
+}
+
+bool WebhookTarget::WaitForSlot() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (params_.rate_limit_per_second <= 0) return !cancelled_;
+  int64_t interval_us = static_cast<int64_t>(1e6 / params_.rate_limit_per_second);
+  while (!cancelled_) {
+    int64_t now = MonoMicros();
+    if (now >= next_slot_us_) {
+      next_slot_us_ = std::max(next_slot_us_ + interval_us, now);
+      return true;
+    }
+    cv_.wait_for(lock, std::chrono::microseconds(next_slot_us_ - now));
+  }
+  return false;
+}
+
+void WebhookTarget::Cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = true;
+  cv_.notify_all();
+}
+
+DeliveryOutcome WebhookTarget::Deliver(const DeliveryRequest& request) {
+  if (!WaitForSlot()) return DeliveryOutcome::Retryable("CANCELLED", "target is stopping");
+  HttpClientRequest req;
+  req.method = params_.method;
+  req.url = url_;
+  req.headers = params_.headers;
+  req.headers.emplace("X-Meshd-Event-Id", request.event_id);
+  req.headers.emplace("X-Meshd-Rule", request.rule);
+  req.body = request.payload;
+  req.timeout = std::chrono::milliseconds(params_.timeout_ms);
+  auto res = HttpCall(req);
+  if (!res.ok()) {
+    const Status& s = res.error();
+    if (s.code() == StatusCode::kInvalidArgument) return DeliveryOutcome::Permanent("INVALID_URL", s.ToString());
+    if (s.code() == StatusCode::kTimeout) return DeliveryOutcome::Retryable("TIMEOUT", s.ToString());
+    return DeliveryOutcome::Retryable("CONNECTION_FAILURE", s.ToString());
+  }
+  return ClassifyHttpStatus(res->status, res->body);
+}
+
+}  // namespace meshd::bus
