@@ -40,7 +40,8 @@ Status SetInt32(const std::string& key, const std::string& value, int64_t min, i
 // Keys owned by other components: validated there, stored verbatim here.
 bool IsPassthroughKey(const std::string& key) {
   static const char* const kKeys[] = {
-      "schema.validation",   // schema registry enforcement (schema component)
+      "schema.validation",        // schema enforcement on publish (schema component)
+      "schema.subject.strategy",  // subject name strategy for that check (schema component)
       "compression.type",    // accepted for Kafka admin clients; batches are stored as produced
       "min.insync.replicas", // accepted for Kafka admin clients; single node
       "description",         // free text shown by describe
@@ -107,6 +108,14 @@ Status TopicConfig::Set(const std::string& key, const std::string& value) {
     MESHD_TRY(SetInt32(key, value, 0, &max_message_bytes));
   } else if (key == "index.interval.bytes") {
     MESHD_TRY(SetInt32(key, value, 0, &index_interval_bytes));
+  } else if (key == "schema.validation") {
+    if (value != "none" && value != "warn" && value != "strict") {
+      return BadValue(key, value, "none, warn or strict");
+    }
+  } else if (key == "schema.subject.strategy") {
+    if (value != "TopicName" && value != "RecordName" && value != "TopicRecordName") {
+      return BadValue(key, value, "TopicName, RecordName or TopicRecordName");
+    }
   } else if (!IsPassthroughKey(key)) {
     return Status::InvalidArgument("unknown config key '" + key + "'");
   }

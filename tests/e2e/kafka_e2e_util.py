@@ -63,8 +63,10 @@ class Broker:
         cmds = []
         meshd = os.environ.get("MESHD_BIN")
         if meshd and not self.test_server_only and os.path.exists(meshd):
+            # meshd spells the test server's --sasl-user as --kafka-sasl-user.
+            extra = ["--kafka-sasl-user" if a == "--sasl-user" else a for a in self.extra_args]
             cmds.append([meshd, "serve", "--data-dir", self.data_dir, "--http", "127.0.0.1:0",
-                         "--kafka", "127.0.0.1:%d" % port])
+                         "--registry", "off", "--kafka", "127.0.0.1:%d" % port] + extra)
         ts = os.environ.get("KAFKA_TEST_SERVER")
         if ts and os.path.exists(ts):
             cmds.append([ts, "--data-dir", self.data_dir, "--port", str(port)] + self.extra_args)

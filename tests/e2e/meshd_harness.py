@@ -37,7 +37,7 @@ def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
 class Meshd:
     """A meshd server process. Use as a context manager or call start/stop."""
 
-    def __init__(self, data_dir=None, extra_args=(), listeners=("http",), env=None):
+    def __init__(self, data_dir=None, extra_args=(), listeners=("http", "kafka", "registry"), env=None):
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="meshd-e2e-")
         self.extra_args = list(extra_args)

@@ -65,10 +65,10 @@ TEST(TopicConfigTest, FromMapIsAllOrNothing) {
   auto r = TopicConfig::FromMap({{"retention.ms", "5"}, {"zzz.unknown", "1"}}, base);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("zzz.unknown"), std::string::npos);
-  auto ok = TopicConfig::FromMap({{"retention.ms", "5"}, {"schema.validation", "true"}}, base);
+  auto ok = TopicConfig::FromMap({{"retention.ms", "5"}, {"schema.validation", "strict"}}, base);
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->retention_ms, 5);
-  EXPECT_EQ(ok->ToMap()["schema.validation"], "true");
+  EXPECT_EQ(ok->ToMap()["schema.validation"], "strict");
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+#pragma once
+// MeshServer: the running meshd process. Owns the event log, one io_context
+// run by a thread pool, and an ordered list of Components (listeners and
+// services). Start() opens the log, starts the components in order, then the
+// threads; Stop() stops the components in reverse order, joins the threads
+// and closes the log.
+//
+// Adding a listener (the Kafka protocol server, the schema registry) is one
+// AddComponent() before Start(); its Start() binds and spawns its accept
+// loop on io_context(), and Describe() adds its key ("kafka": "HOST:PORT")
+// to the machine-readable listening line.
+//
+// Thread-safety: Start/Stop from one controlling thread.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/serve_options.h"
+#include "http/router.h"
+#include "base/status.h"
+#include "storage/event_log.h"
+
+namespace meshd::app {
+
+class MeshServer;
+
+class Component {
+ public:
+  virtual ~Component() = default;
+  virtual std::string name() const = 0;
+  // Binds listeners and spawns work on server.io_context(). Called before
+  // the I/O threads run.
+  virtual Status Start(MeshServer& server) = 0;
+  // Stops accepting and closes connections. Called before the threads join.
+  virtual void Stop() = 0;
+  // Adds "<key>": "<host:port>" entries for the listening line.
+  virtual void Describe(boost::json::object& listening) const { (void)listening; }
+};
+
+class MeshServer {
+ public:
+  explicit MeshServer(ServeOptions options);
+  ~MeshServer();
+  MeshServer(const MeshServer&) = delete;
+  MeshServer& operator=(const MeshServer&) = delete;
+
+  // Appends a component (before Start). The HTTP API component is added by
+  // the constructor, so it is always first.
+  void AddComponent(std::unique_ptr<Component> component);
+
+  Status Start();
+  void Stop();
+
+  // {"event":"listening","http":"127.0.0.1:PORT",...}
+  std::string ListeningLine() const;
+  // "http://127.0.0.1:PORT" of the HTTP API.
+  std::string http_url() const;
+  // The HTTP API listener's router: other modules (EventBridge API) mount
+  // their routes here before Start().
+  http::Router& http_router();
+
+  boost::asio::io_context& io_context() { return *ioc_; }
+  storage::EventLog& log() { return *log_; }
+  const ServeOptions& options() const { return options_; }
+
+ private:
+  ServeOptions options_;
+  // Destroyed after the components and before the log (see Stop()).
+  std::unique_ptr<boost::asio::io_context> ioc_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::unique_ptr<storage::EventLog> log_;
+  std::vector<std::unique_ptr<Component>> components_;
+  size_t started_ = 0;
+  std::vector<std::thread> threads_;
+  bool running_ = false;
+};
+
+}  // namespace meshd::app

@@ -1,0 +1,258 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "schema/schema_registry.h"
+#include "storage/local_log.h"
+
+namespace meshd::schema {
+namespace {
+
+namespace json = boost::json;
+
+const char* kV1 = R"({"type":"record","name":"CustomerPurchase","fields":[{"name":"id","type":"string"}]})";
+const char* kV2 = R"({"type":"record","name":"CustomerPurchase","fields":[{"name":"id","type":"string"},
+    {"name":"coupon","type":["null","string"],"default":null}]})";
+const char* kBad = R"({"type":"record","name":"CustomerPurchase","fields":[{"name":"id","type":"string"},
+    {"name":"store","type":"string"}]})";
+
+SchemaInput Avro(const char* s) { return SchemaInput{s, SchemaType::kAvro, {}, {}, {}}; }
+
+std::unique_ptr<SchemaRegistry> Mem() { return std::move(*SchemaRegistry::Open(nullptr)); }
+
+TEST(SchemaRegistry, IdsVersionsAndIdempotency) {
+  auto r = Mem();
+  auto a = r->Register("sales-value", Avro(kV1));
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->first, 1);
+  EXPECT_EQ(a->second, 1);
+  auto again = r->Register("sales-value", Avro(kV1));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value(), a.value());
+  // Same schema under another subject: same id, version 1 there.
+  auto other = r->Register("other-value", Avro(kV1));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->first, 1);
+  auto b = r->Register("sales-value", Avro(kV2));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->first, 2);
+  EXPECT_EQ(b->second, 2);
+  auto bad = r->Register("sales-value", Avro(kBad));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().error_code, 409);
+  EXPECT_NE(bad.error().message.find("/fields/1"), std::string::npos) << bad.error().message;
+  auto latest = r->GetVersion("sales-value", "latest", false);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->version, 2);
+  auto lookup = r->Lookup("sales-value", Avro(kV1), false);
+  ASSERT_TRUE(lookup.ok());
+  EXPECT_EQ(lookup->version, 1);
+  EXPECT_EQ(r->Lookup("nope", Avro(kV1), false).error().error_code, 40401);
+  EXPECT_EQ(r->Lookup("sales-value", Avro(kBad), false).error().error_code, 40403);
+  EXPECT_EQ(r->GetVersion("sales-value", "0", false).error().error_code, 42202);
+  EXPECT_EQ(r->GetVersion("sales-value", "9", false).error().error_code, 40402);
+  EXPECT_EQ(r->GetSchemaById(99).error().error_code, 40403);
+  EXPECT_EQ(r->Register("x", Avro("{\"type\":\"nope\"}")).error().error_code, 42201);
+  EXPECT_EQ(r->Register("x", SchemaInput{"syntax = \"proto3\";", SchemaType::kProtobuf, {}, {}, {}})
+                .error().error_code, 42201);
+}
+
+TEST(SchemaRegistry, SoftAndHardDelete) {
+  auto r = Mem();
+  ASSERT_TRUE(r->Register("s", Avro(kV1)).ok());
+  ASSERT_TRUE(r->Register("s", Avro(kV2)).ok());
+  EXPECT_EQ(r->DeleteVersion("s", "2", true).error().error_code, 40407);
+  ASSERT_TRUE(r->DeleteVersion("s", "2", false).ok());
+  EXPECT_EQ(r->DeleteVersion("s", "2", false).error().error_code, 40406);
+  EXPECT_EQ(r->GetVersion("s", "2", false).error().error_code, 40402);
+  EXPECT_TRUE(r->GetVersion("s", "2", true).ok());
+  EXPECT_EQ(r->ListVersions("s", false, false).value(), std::vector<int32_t>{1});
+  // The soft-deleted v2 is ignored by the check: kBad vs v1 only is still
+  // incompatible (new required field), but kV2-like evolution from v1 works.
+  EXPECT_EQ(r->DeleteSubject("s", true).error().error_code, 40405);
+  ASSERT_TRUE(r->DeleteSubject("s", false).ok());
+  EXPECT_EQ(r->DeleteSubject("s", false).error().error_code, 40404);
+  EXPECT_EQ(r->ListVersions("s", false, false).error().error_code, 40401);
+  EXPECT_TRUE(r->ListSubjects("", false).empty());
+  EXPECT_EQ(r->ListSubjects("", true).size(), 1u);
+  auto hard = r->DeleteSubject("s", true);
+  ASSERT_TRUE(hard.ok());
+  EXPECT_EQ(hard->size(), 2u);
+  EXPECT_TRUE(r->ListSubjects("", true).empty());
+  EXPECT_EQ(r->DeleteSubject("s", false).error().error_code, 40401);
+}
+
+TEST(SchemaRegistry, SoftDeletedVersionsAreIgnoredByChecks) {
+  auto r = Mem();
+  ASSERT_TRUE(r->SetConfig("s", "BACKWARD_TRANSITIVE").ok());
+  ASSERT_TRUE(r->Register("s", Avro(R"({"type":"record","name":"R","fields":[{"name":"a","type":"int"}]})")).ok());
+  ASSERT_TRUE(r->Register("s", Avro(R"({"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"int","default":0}]})")).ok());
+  const char* v3 = R"({"type":"record","name":"R","fields":[{"name":"a","type":"string"},{"name":"b","type":"int","default":0}]})";
+  EXPECT_EQ(r->Register("s", Avro(v3)).error().error_code, 409);
+  ASSERT_TRUE(r->DeleteVersion("s", "1", false).ok());
+  EXPECT_EQ(r->Register("s", Avro(v3)).error().error_code, 409);  // v2 still has int a
+  ASSERT_TRUE(r->DeleteVersion("s", "2", false).ok());
+  EXPECT_TRUE(r->Register("s", Avro(v3)).ok());
+}
+
+TEST(SchemaRegistry, ConfigAndModes) {
+  auto r = Mem();
+  EXPECT_EQ(r->GetConfig("", false).value(), CompatibilityLevel::kBackward);
+  EXPECT_EQ(r->GetConfig("s", false).error().error_code, 40408);
+  EXPECT_EQ(r->GetConfig("s", true).value(), CompatibilityLevel::kBackward);
+  EXPECT_EQ(r->SetConfig("s", "SIDEWAYS").error().error_code, 42203);
+  ASSERT_TRUE(r->SetConfig("s", "NONE").ok());
+  ASSERT_TRUE(r->Register("s", Avro(kV1)).ok());
+  EXPECT_TRUE(r->Register("s", Avro("\"int\"")).ok());  // NONE: anything goes
+  EXPECT_EQ(r->SetMode("", "WRONG", false).error().error_code, 42204);
+  ASSERT_TRUE(r->SetMode("s", "READONLY", false).ok());
+  EXPECT_EQ(r->Register("s", Avro("\"long\"")).error().error_code, 42205);
+  ASSERT_TRUE(r->DeleteMode("s").ok());
+  EXPECT_EQ(r->GetMode("s", false).error().error_code, 40409);
+  SchemaInput with_id = Avro("\"string\"");
+  with_id.id = 100;
+  EXPECT_EQ(r->Register("imp", with_id).error().error_code, 42205);
+  EXPECT_EQ(r->SetMode("", "IMPORT", false).error().error_code, 42205);  // subjects exist
+  ASSERT_TRUE(r->SetMode("", "IMPORT", true).ok());
+  auto imported = r->Register("imp", with_id);
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  EXPECT_EQ(imported->first, 100);
+  ASSERT_TRUE(r->SetMode("", "READWRITE", false).ok());
+  auto next = r->Register("imp2", Avro("\"bytes\""));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->first, 101);
+}
+
+TEST(SchemaRegistry, ReferencesAndReferencedBy) {
+  auto r = Mem();
+  ASSERT_TRUE(r->Register("addr", Avro(R"({"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"}]})")).ok());
+  SchemaInput cust = Avro(R"({"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"home","type":"Address"}]})");
+  EXPECT_EQ(r->Register("cust", cust).error().error_code, 42201);  // reference missing
+  cust.references.push_back({"com.acme.Address", "addr", 1});
+  auto c = r->Register("cust", cust);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(r->ReferencedBy("addr", "1").value(), std::vector<int32_t>{c->first});
+  EXPECT_EQ(r->DeleteVersion("addr", "1", false).error().error_code, 42206);
+  EXPECT_EQ(r->DeleteSubject("addr", false).error().error_code, 42206);
+}
+
+TEST(SchemaRegistry, JsonSchemaAndCompatibilityMessages) {
+  auto r = Mem();
+  const char* v1 = R"({"$schema":"http://json-schema.org/draft-07/schema#","title":"CustomerProfileUpdated",
+      "type":"object","properties":{"id":{"type":"string"}},"required":["id"],"additionalProperties":false})";
+  const char* v2 = R"({"title":"CustomerProfileUpdated","type":"object","properties":{"id":{"type":"string"},
+      "tier":{"type":"string"}},"required":["id","tier"],"additionalProperties":false})";
+  ASSERT_TRUE(r->Register("crm-value", SchemaInput{v1, SchemaType::kJson, {}, {}, {}}).ok());
+  auto m = r->TestCompatibility("crm-value", "latest", SchemaInput{v2, SchemaType::kJson, {}, {}, {}});
+  ASSERT_TRUE(m.ok());
+  ASSERT_FALSE(m->empty());
+  EXPECT_NE(m->front().find("REQUIRED_ATTRIBUTE_ADDED at /required"), std::string::npos) << m->front();
+  EXPECT_EQ(r->TestCompatibility("nope", "1", SchemaInput{v2, SchemaType::kJson, {}, {}, {}}).error().error_code,
+            40401);
+}
+
+TEST(SchemaRegistry, ValidateForTopicAndFramed) {
+  auto r = Mem();
+  const char* js = R"({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]})";
+  auto id = r->Register("orders-value", SchemaInput{js, SchemaType::kJson, {}, {}, {}});
+  ASSERT_TRUE(id.ok());
+  TopicSchemaPolicy strict{ValidationMode::kStrict, SubjectStrategy::kTopicName};
+  TopicSchemaPolicy warn{ValidationMode::kWarn, SubjectStrategy::kTopicName};
+  EXPECT_TRUE(r->ValidateForTopic("orders", strict, "", json::parse(R"({"n":1})")).ok());
+  Status bad = r->ValidateForTopic("orders", strict, "", json::parse(R"({"n":"x"})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("/n"), std::string::npos) << bad.message();
+  EXPECT_TRUE(r->ValidateForTopic("orders", warn, "", json::parse(R"({"n":"x"})")).ok());
+  EXPECT_FALSE(r->ValidateForTopic("unknown", strict, "", json::parse("{}")).ok());
+  EXPECT_TRUE(r->ValidateForTopic("orders", strict, "http://reg/subjects/orders-value/versions/1",
+                                  json::parse(R"({"n":2})")).ok());
+  EXPECT_TRUE(r->ValidateForTopic("orders", strict, "http://reg/schemas/ids/1", json::parse(R"({"n":2})")).ok());
+
+  auto frame = [](int32_t schema_id, const std::string& body) {
+    std::string f(1, '\0');
+    for (int s = 24; s >= 0; s -= 8) f.push_back(static_cast<char>((schema_id >> s) & 0xff));
+    return f + body;
+  };
+  EXPECT_TRUE(r->ValidateFramed("orders", false, strict, frame(1, R"({"n":3})")).ok());
+  EXPECT_FALSE(r->ValidateFramed("orders", false, strict, frame(1, R"({"n":"3"})")).ok());
+  EXPECT_FALSE(r->ValidateFramed("orders", false, strict, frame(7, R"({"n":3})")).ok());   // unknown id
+  EXPECT_FALSE(r->ValidateFramed("orders", true, strict, frame(1, R"({"n":3})")).ok());    // wrong subject
+  EXPECT_FALSE(r->ValidateFramed("orders", false, strict, R"({"n":3})").ok());             // no frame
+  // Avro: binary payload decoded against the schema.
+  auto a = r->Register("pos-value", Avro(kV1));
+  ASSERT_TRUE(a.ok());
+  std::string avro_body = std::string(1, static_cast<char>(6)) + "abc";  // string "abc"
+  EXPECT_TRUE(r->ValidateFramed("pos", false, strict, frame(a->first, avro_body)).ok());
+  EXPECT_FALSE(r->ValidateFramed("pos", false, strict, frame(a->first, avro_body + "zz")).ok());
+  TopicSchemaPolicy by_record{ValidationMode::kStrict, SubjectStrategy::kRecordName};
+  ASSERT_TRUE(r->Register("CustomerPurchase", Avro(kV1)).ok());
+  EXPECT_TRUE(r->ValidateFramed("any", false, by_record, frame(a->first, avro_body)).ok());
+}
+
+TEST(SchemaRegistry, ReplayAfterReopenKeepsIds) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("meshd_schema_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  storage::LocalLogOptions opts;
+  opts.data_dir = dir.string();
+  opts.maintenance_interval_ms = 0;
+  {
+    auto log = storage::LocalLog::Open(opts);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    auto r = SchemaRegistry::Open(log->get());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE((*r)->Register("a", Avro(kV1)).ok());
+    ASSERT_TRUE((*r)->Register("a", Avro(kV2)).ok());
+    ASSERT_TRUE((*r)->Register("b", Avro("\"string\"")).ok());
+    ASSERT_TRUE((*r)->DeleteVersion("a", "1", false).ok());
+    ASSERT_TRUE((*r)->Register("c", Avro("\"int\"")).ok());
+    ASSERT_TRUE((*r)->DeleteSubject("c", false).ok());
+    ASSERT_TRUE((*r)->DeleteSubject("c", true).ok());
+    ASSERT_TRUE((*r)->SetConfig("b", "FULL").ok());
+    ASSERT_TRUE((*r)->SetMode("b", "READONLY", false).ok());
+    (*log)->Close();
+  }
+  {
+    auto log = storage::LocalLog::Open(opts);
+    ASSERT_TRUE(log.ok());
+    auto r = SchemaRegistry::Open(log->get());
+    ASSERT_TRUE(r.ok());
+    auto& reg = **r;
+    EXPECT_EQ(reg.ListSubjects("", false), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(reg.GetVersion("a", "latest", false)->id, 2);
+    EXPECT_EQ(reg.GetVersion("a", "1", false).error().error_code, 40402);
+    EXPECT_TRUE(reg.GetVersion("a", "1", true).ok());
+    EXPECT_EQ(reg.GetVersion("b", "1", false)->id, 3);
+    EXPECT_EQ(reg.GetConfig("b", false).value(), CompatibilityLevel::kFull);
+    EXPECT_EQ(reg.GetMode("b", false).value(), RegistryMode::kReadOnly);
+    EXPECT_EQ(reg.ListSubjects("", true).size(), 2u);  // c is gone
+    // Re-registering keeps the id; a new schema gets the next one.
+    EXPECT_EQ(reg.Register("z", Avro(kV2))->first, 2);
+    EXPECT_EQ(reg.Register("z2", Avro("\"double\""))->first, 5);
+    (*log)->Close();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace meshd::schema
+
+namespace meshd::schema {
+namespace {
+
+TEST(TopicSchemaPolicy, TopicConfigKeysAreValidatedAndRead) {
+  EXPECT_FALSE(storage::TopicConfig::FromMap({{"schema.validation", "sometimes"}}).ok());
+  EXPECT_FALSE(storage::TopicConfig::FromMap({{"schema.subject.strategy", "Topic"}}).ok());
+  auto c = storage::TopicConfig::FromMap(
+      {{"schema.validation", "warn"}, {"schema.subject.strategy", "TopicRecordName"}});
+  ASSERT_TRUE(c.ok());
+  auto p = TopicSchemaPolicy::FromConfig(*c);
+  EXPECT_EQ(p.mode, ValidationMode::kWarn);
+  EXPECT_EQ(p.strategy, SubjectStrategy::kTopicRecordName);
+  auto d = TopicSchemaPolicy::FromConfig(storage::TopicConfig());
+  EXPECT_EQ(d.mode, ValidationMode::kNone);
+  EXPECT_EQ(d.strategy, SubjectStrategy::kTopicName);
+}
+
+}  // namespace
+}  // namespace meshd::schema
