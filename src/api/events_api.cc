@@ -16,6 +16,7 @@
 #include "http/error_mapping.h"
 #include "metrics/metrics.h"
 #include "record/record_batch.h"
+#include "schema/schema_registry.h"
 
 namespace meshd::api {
 
@@ -271,6 +272,40 @@ Result<int32_t> EventsApi::PartitionsOf(const std::string& topic, bool allow_cre
 
 // ---- publish
 
+Status EventsApi::CheckSchemas(const std::string& topic,
+                               const std::vector<cloudevents::CloudEvent>& events) {
+  if (registry_ == nullptr) return Status::Ok();
+  auto d = log_.DescribeTopic(topic);
+  if (!d.ok()) return Status::Ok();  // just created or deleted: the append reports it
+  const schema::TopicSchemaPolicy policy = schema::TopicSchemaPolicy::FromConfig(d->config);
+  if (policy.mode == schema::ValidationMode::kNone) return Status::Ok();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const cloudevents::CloudEvent& e = events[i];
+    const std::string where = "event[" + std::to_string(i) + "] (id '" + e.id + "')";
+    // Data that is not JSON cannot match a JSON-modelled schema: a failure
+    // that the registry counts and (in warn mode) accepts like any other.
+    json::value data;
+    Status parsed = Status::Ok();
+    if (e.data) {
+      boost::system::error_code ec;
+      data = json::parse(*e.data, ec);
+      if (ec) {
+        parsed = Status::InvalidArgument("data of an event for topic '" + topic +
+                                         "' is not JSON: " + ec.message());
+      }
+    }
+    Status s = parsed.ok() ? registry_->ValidateForTopic(topic, policy, e.dataschema.value_or(""), data)
+                           : parsed;
+    if (!parsed.ok() && policy.mode == schema::ValidationMode::kWarn) {
+      logging::Get("api")->warn("schema validation failed (warn mode, accepted): {}: {}", where,
+                                parsed.message());
+      s = Status::Ok();
+    }
+    if (!s.ok()) return Status(s.code(), where + ": " + s.message());
+  }
+  return Status::Ok();
+}
+
 asio::awaitable<Reply> EventsApi::Publish(RequestContext& ctx) {
   const std::string& topic = ctx.PathParam("topic");
   auto& reg = metrics::Registry::Default();
@@ -313,6 +348,11 @@ asio::awaitable<Reply> EventsApi::Publish(RequestContext& ctx) {
   auto partitions = PartitionsOf(topic, /*allow_create=*/true, &symbol);
   if (!partitions.ok()) co_return Error(ctx, partitions.error(), symbol);
   const int32_t nparts = *partitions;
+  if (Status s = CheckSchemas(topic, parsed.events); !s.ok()) {
+    co_return Reply(http::ErrorResponse(status::unprocessable_entity, "SCHEMA_VALIDATION_FAILED",
+                                        s.message(), ctx.request.version(),
+                                        ctx.request.keep_alive()));
+  }
 
   struct Out {
     int32_t partition = -1;

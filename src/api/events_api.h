@@ -22,6 +22,12 @@
 // several partitions are not atomic across partitions: a storage failure
 // after validation answers 5xx and some partitions may hold their events.
 //
+// Schema enforcement: with a registry set (set_schema_registry) and a topic
+// config `schema.validation` of warn|strict, every event's `data` is
+// validated against the subject's latest schema (or the one named by
+// `dataschema`) before anything is appended; in strict mode one failure
+// rejects the whole request with 422 SCHEMA_VALIDATION_FAILED.
+//
 // Thread-safety: handlers run concurrently on the server's thread pool; the
 // shared state (groups, idempotence window) has its own locks.
 
@@ -34,8 +40,13 @@
 #include "api/idempotence_window.h"
 #include "api/partitioner.h"
 #include "base/clock.h"
+#include "cloudevents/cloud_event.h"
 #include "http/router.h"
 #include "storage/event_log.h"
+
+namespace meshd::schema {
+class SchemaRegistry;
+}
 
 namespace meshd::api {
 
@@ -56,6 +67,10 @@ class EventsApi {
   // Server shutdown: long polls answer now, streams end.
   void Shutdown();
 
+  // The registry publish validates against (schema.validation); null = no
+  // validation. Set before serving; must outlive the API.
+  void set_schema_registry(schema::SchemaRegistry* registry) { registry_ = registry; }
+
   const ApiOptions& options() const { return options_; }
   storage::EventLog& log() { return log_; }
 
@@ -74,6 +89,9 @@ class EventsApi {
   // symbol to report (TOPIC_NOT_FOUND).
   Result<int32_t> PartitionsOf(const std::string& topic, bool allow_create, std::string* symbol);
   void RegisterLagGauge();
+  // Validates every event's data per the topic's schema policy. The error
+  // names the event (index and id) and what failed.
+  Status CheckSchemas(const std::string& topic, const std::vector<cloudevents::CloudEvent>& events);
 
   storage::EventLog& log_;
   ApiOptions options_;
@@ -81,6 +99,7 @@ class EventsApi {
   Partitioner partitioner_;
   IdempotenceWindow window_;
   std::unique_ptr<ConsumerGroups> groups_;
+  schema::SchemaRegistry* registry_ = nullptr;
 };
 
 }  // namespace meshd::api

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "app/mesh_server.h"
+#include "cli/bench_kafka.h"
 #include "base/logging.h"
 #include "cloudevents/cloud_event.h"
 
@@ -133,6 +134,10 @@ void RegisterServerCommands(CLI::App& app, std::function<int()>* run) {
     c->add_option("--data-dir", a->data_dir, "parent of the temporary data dir (--embedded)");
     c->add_flag("--json", a->json, "JSON output");
     c->callback([=] { *run = [=] { return RunBench(*a, std::cout); }; });
+    auto k = std::make_shared<cli::KafkaBenchOptions>();
+    CLI::App* kc = bench->add_subcommand("kafka", "Kafka client (librdkafka) benchmark");
+    cli::AddKafkaBenchOptions(*kc, k.get());
+    kc->callback([=] { *run = [=] { return cli::RunKafkaBench(*k, std::cout); }; });
   }
 }
 

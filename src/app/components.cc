@@ -10,6 +10,29 @@
 #include "http/server.h"
 
 namespace meshd::app {
+namespace {
+
+// Produce-path schema enforcement backed by the registry (the Kafka module
+// only knows the RecordValidator interface). Thread-safe: SchemaRegistry is.
+class RegistryRecordValidator final : public kafka::RecordValidator {
+ public:
+  explicit RegistryRecordValidator(schema::SchemaRegistry& registry) : registry_(registry) {}
+
+  bool Enabled(const std::string& topic, const storage::TopicConfig& config) const override {
+    (void)topic;
+    return schema::TopicSchemaPolicy::FromConfig(config).mode != schema::ValidationMode::kNone;
+  }
+  Status Validate(const std::string& topic, const storage::TopicConfig& config,
+                  std::string_view value) override {
+    return registry_.ValidateFramed(topic, /*is_key=*/false,
+                                    schema::TopicSchemaPolicy::FromConfig(config), value);
+  }
+
+ private:
+  schema::SchemaRegistry& registry_;
+};
+
+}  // namespace
 
 Status KafkaComponent::Start(MeshServer& server) {
   const ServeOptions& o = server.options();
@@ -24,6 +47,9 @@ Status KafkaComponent::Start(MeshServer& server) {
     if (colon == std::string::npos || colon == 0)
       return Status::InvalidArgument("--kafka-sasl-user '" + user_pw + "': expected USER:PASSWORD");
     ko.sasl.users[user_pw.substr(0, colon)] = user_pw.substr(colon + 1);
+  }
+  if (schema::SchemaRegistry* registry = server.schema_registry()) {
+    ko.record_validator = std::make_shared<RegistryRecordValidator>(*registry);
   }
   server_ = std::make_unique<kafka::KafkaServer>(server.io_context(), server.log(), ko);
   auto ep = server_->Listen(hp->first, hp->second);
@@ -43,6 +69,13 @@ void KafkaComponent::Describe(boost::json::object& listening) const {
 Status BusComponent::Start(MeshServer& server) {
   bus::BusServiceOptions bo;
   bo.data_dir = server.options().data_dir;
+  if (schema::SchemaRegistry* registry = server.schema_registry()) {
+    bo.validate_detail = [registry](const std::string& topic, const storage::TopicConfig& config,
+                                    const boost::json::value& detail) {
+      return registry->ValidateForTopic(topic, schema::TopicSchemaPolicy::FromConfig(config),
+                                        /*dataschema=*/"", detail);
+    };
+  }
   service_ = std::make_unique<bus::BusService>(server.log(), bo);
   MESHD_TRY(service_->Start());
   service_->RegisterRoutes(server.http_router());
@@ -60,6 +93,7 @@ Status RegistryComponent::Start(MeshServer& server) {
   auto reg = schema::SchemaRegistry::Open(&server.log());
   if (!reg.ok()) return reg.error();
   registry_ = std::move(*reg);
+  server.set_schema_registry(registry_.get());
   auto router = std::make_shared<http::Router>();
   schema::RegisterRegistryRoutes(*router, *registry_);
   http::ServerOptions so;
@@ -84,8 +118,10 @@ void RegistryComponent::Describe(boost::json::object& listening) const {
 void AddStandardComponents(MeshServer& server) {
   const ServeOptions& o = server.options();
   if (!o.kafka.empty() && o.kafka != "off") server.AddComponent(std::make_unique<KafkaComponent>());
+  // First, so that the publish paths (HTTP, Kafka, bus) find the registry
+  // open when they start, and it outlives them at Stop.
   if (!o.registry.empty() && o.registry != "off")
-    server.AddComponent(std::make_unique<RegistryComponent>());
+    server.AddComponentFirst(std::make_unique<RegistryComponent>());
   server.AddComponent(std::make_unique<BusComponent>());
 }
 

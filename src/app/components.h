@@ -1,6 +1,7 @@
 #pragma once
-// Adds every component `meshd serve` runs after the HTTP API (Kafka
-// listener unless --kafka off, the event bus, ...) to `server`.
+// Adds every component `meshd serve` runs besides the HTTP API to `server`:
+// the schema registry (before the HTTP API, which validates against it), then
+// the Kafka listener unless --kafka off, the event bus, ...
 
 #include "app/mesh_server.h"
 

@@ -1,6 +1,7 @@
 #include "app/mesh_server.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "app/http_component.h"
 #include "base/logging.h"
@@ -22,6 +23,7 @@ Status HttpComponent::Start(MeshServer& server) {
   if (!hp.ok()) return hp.error();
   api_ = std::make_unique<api::EventsApi>(server.log(), o.api);
   MESHD_TRY(api_->Start());
+  api_->set_schema_registry(server.schema_registry());
   api_->Mount(*router_);
   http::ServerOptions so;
   so.name = "http";
@@ -57,6 +59,10 @@ MeshServer::~MeshServer() { Stop(); }
 
 void MeshServer::AddComponent(std::unique_ptr<Component> component) {
   components_.push_back(std::move(component));
+}
+
+void MeshServer::AddComponentFirst(std::unique_ptr<Component> component) {
+  components_.insert(components_.begin(), std::move(component));
 }
 
 Status MeshServer::Start() {
@@ -111,6 +117,7 @@ void MeshServer::Stop() {
   // the log object goes last.
   if (auto* local = dynamic_cast<storage::LocalLog*>(log_.get())) local->Close();
   components_.clear();
+  schema_registry_ = nullptr;
   ioc_.reset();
   log_.reset();
   running_ = false;
@@ -125,8 +132,12 @@ std::string MeshServer::ListeningLine() const {
 }
 
 http::Router& MeshServer::http_router() {
-  // The constructor puts the HttpComponent first.
-  return static_cast<HttpComponent&>(*components_.front()).router();
+  // The constructor adds the HttpComponent; AddComponentFirst may put
+  // others before it.
+  for (auto& c : components_) {
+    if (auto* h = dynamic_cast<HttpComponent*>(c.get())) return h->router();
+  }
+  std::abort();  // unreachable: the constructor always adds it
 }
 
 std::string MeshServer::http_url() const {

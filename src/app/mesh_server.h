@@ -25,6 +25,10 @@
 #include "base/status.h"
 #include "storage/event_log.h"
 
+namespace meshd::schema {
+class SchemaRegistry;
+}
+
 namespace meshd::app {
 
 class MeshServer;
@@ -50,8 +54,18 @@ class MeshServer {
   MeshServer& operator=(const MeshServer&) = delete;
 
   // Appends a component (before Start). The HTTP API component is added by
-  // the constructor, so it is always first.
+  // the constructor, so it precedes every appended one.
   void AddComponent(std::unique_ptr<Component> component);
+  // Inserts a component that starts before the HTTP API (and so is stopped
+  // after it): the schema registry, which every publish path reads.
+  void AddComponentFirst(std::unique_ptr<Component> component);
+
+  // The schema registry the publish paths validate against (topic config
+  // schema.validation); null when --registry is off. Set by the registry
+  // component's Start, which runs before the other components' Start and
+  // before the I/O threads, so readers need no synchronisation.
+  schema::SchemaRegistry* schema_registry() const { return schema_registry_; }
+  void set_schema_registry(schema::SchemaRegistry* registry) { schema_registry_ = registry; }
 
   Status Start();
   void Stop();
@@ -75,6 +89,7 @@ class MeshServer {
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::unique_ptr<storage::EventLog> log_;
   std::vector<std::unique_ptr<Component>> components_;
+  schema::SchemaRegistry* schema_registry_ = nullptr;
   size_t started_ = 0;
   std::vector<std::thread> threads_;
   bool running_ = false;

@@ -402,6 +402,22 @@ Result<std::vector<PutEventsEntryResult>> BusService::PutEvents(const json::arra
       results[i].error_message = "Event bus " + bus_name + " does not exist.";
       continue;
     }
+    if (options_.validate_detail) {
+      const std::string topic = TopicForBus(bus_name);
+      auto d = log_.DescribeTopic(topic);
+      json::value detail;  // BuildEvent checked that Detail, if given, is a JSON object
+      if (const json::value* dv = entries[i].get_object().if_contains("Detail");
+          dv != nullptr && dv->is_string()) {
+        boost::system::error_code ec;
+        detail = json::parse(dv->get_string(), ec);
+      }
+      Status s = d.ok() ? options_.validate_detail(topic, d->config, detail) : Status::Ok();
+      if (!s.ok()) {
+        results[i].error_code = "SchemaValidationFailed";
+        results[i].error_message = "entry[" + std::to_string(i) + "]: " + s.message();
+        continue;
+      }
+    }
     // Partition by source so that one producer's events keep their order.
     int32_t p = static_cast<int32_t>(std::hash<std::string>{}(built->source) % static_cast<size_t>(partitions));
     results[i].event_id = built->id;

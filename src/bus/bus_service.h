@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,13 @@ struct BusServiceOptions {
   size_t queue_capacity = 10000;       // per target
   int64_t router_idle_poll_ms = 500;   // router wake-up when no append arrives
   std::string python = "python3";
+  // Schema enforcement on PutEvents (topic config schema.validation of the
+  // bus topic "_bus.<name>"): called with that topic, its config and the
+  // entry's parsed Detail; a non-OK status fails that entry with
+  // SchemaValidationFailed. Null = no validation. Must be thread-safe.
+  std::function<Status(const std::string& topic, const storage::TopicConfig& config,
+                       const json::value& detail)>
+      validate_detail;
 };
 
 struct PutEventsEntryResult {

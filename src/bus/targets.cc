@@ -66,7 +66,9 @@ bool WebhookTarget::WaitForSlot() {
   while (!cancelled_) {
     int64_t now = MonoMicros();
     if (now >= next_slot_us_) {
-      next_slot_us_ = std::max(next_slot_us_ + interval_us, now);
+      // The slot after this one is one interval later; an idle target does
+      // not bank slots (no burst after a quiet period).
+      next_slot_us_ = std::max(next_slot_us_, now) + interval_us;
       return true;
     }
     cv_.wait_for(lock, std::chrono::microseconds(next_slot_us_ - now));

@@ -77,7 +77,8 @@ class EmbeddedBroker {
     auto ep = b->server_->Listen("127.0.0.1", 0);
     if (!ep.ok()) return ep.error();
     b->bootstrap_ = "127.0.0.1:" + std::to_string(ep->port());
-    for (int i = 0; i < std::max(1, threads); ++i) {
+    if (threads <= 0) threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int i = 0; i < threads; ++i) {
       b->threads_.emplace_back([io = &b->io_] { io->run(); });
     }
     return b;
@@ -133,7 +134,14 @@ struct DeliveryState {
   int64_t failed = 0;
   int64_t last_delivery_us = 0;
   std::string first_error;
+  bool all_brokers_down = false;  // set by OnError: fail fast instead of waiting
 };
+
+void OnError(rd_kafka_t*, int err, const char*, void* opaque) {
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    static_cast<DeliveryState*>(opaque)->all_brokers_down = true;
+  }
+}
 
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* st = static_cast<DeliveryState*>(opaque);
@@ -168,6 +176,7 @@ Result<RdKafkaPtr> NewProducer(const KafkaBenchOptions& o, const std::string& bo
     return s;
   }
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  rd_kafka_conf_set_error_cb(conf, OnError);
   rd_kafka_conf_set_opaque(conf, state);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
@@ -181,16 +190,24 @@ Result<RdKafkaPtr> NewProducer(const KafkaBenchOptions& o, const std::string& bo
 // Creates `topic` through the CreateTopics API (for an external broker).
 // An existing topic is fine and keeps its partitions and config.
 Status CreateTopicViaAdmin(rd_kafka_t* rk, const std::string& topic, int partitions,
-                           const std::string& fsync, const std::string& bootstrap) {
+                           const std::string& fsync, const std::string& bootstrap,
+                           const DeliveryState* state) {
   char err[512];
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof(err));
   if (nt == nullptr) return Status::InvalidArgument(std::string("topic ") + topic + ": " + err);
   rd_kafka_NewTopic_set_config(nt, "fsync", fsync.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15000);
+  rd_kafka_event_t* ev = nullptr;
+  for (int64_t deadline = MonoMillis() + 15000; ev == nullptr && MonoMillis() < deadline;) {
+    ev = rd_kafka_queue_poll(q, 100);
+    rd_kafka_poll(rk, 0);  // serves OnError
+    if (ev == nullptr && state->all_brokers_down) break;
+  }
   Status result;
-  if (ev == nullptr) {
+  if (ev == nullptr && state->all_brokers_down) {
+    result = Status::Unavailable("cannot connect to " + bootstrap + " (all brokers down)");
+  } else if (ev == nullptr) {
     result = Status::Timeout("CreateTopics " + topic + ": no answer from " + bootstrap +
                              " in 15 s (is the broker reachable?)");
   } else if (rd_kafka_event_error(ev)) {
@@ -224,7 +241,9 @@ Status Warmup(rd_kafka_t* rk, rd_kafka_topic_t* rkt, const std::string& payload,
     return Status::Unavailable(std::string("produce: ") + rd_kafka_err2str(rd_kafka_last_error()));
   }
   int64_t deadline = MonoMillis() + kStallTimeoutMs;
-  while (state->delivered == before && MonoMillis() < deadline) rd_kafka_poll(rk, 100);
+  while (state->delivered == before && MonoMillis() < deadline && !state->all_brokers_down) {
+    rd_kafka_poll(rk, 100);
+  }
   if (state->delivered == before) {
     return Status::Unavailable("no delivery report for the warm-up message within 30 s "
                                "(is the broker reachable?)");
@@ -507,7 +526,8 @@ void AddKafkaBenchOptions(CLI::App& cmd, KafkaBenchOptions* o) {
   cmd.add_option("--partitions", o->partitions, "partitions of a new topic")->capture_default_str();
   cmd.add_option("--fsync", o->fsync, "fsync of a new topic: always | interval:<ms> | never")
       ->capture_default_str();
-  cmd.add_option("--server-threads", o->server_threads, "--embedded: broker I/O threads")
+  cmd.add_option("--server-threads", o->server_threads,
+                 "--embedded: broker I/O threads (0 = as meshd serve: cores, min 2)")
       ->capture_default_str();
   cmd.add_option("--data-dir", o->data_dir,
                  "--embedded: parent of the temp data dir (default $MESHD_BENCH_DIR or /tmp)");
@@ -549,7 +569,7 @@ int RunKafkaBench(const KafkaBenchOptions& options, std::ostream& out) {
   if (!producer.ok()) return Fail(producer.error());
   rd_kafka_t* rk = producer->get();
   if (!o.embedded && (fresh_topic || o.mode != "consume")) {
-    Status s = CreateTopicViaAdmin(rk, topic, o.partitions, o.fsync, bootstrap);
+    Status s = CreateTopicViaAdmin(rk, topic, o.partitions, o.fsync, bootstrap, &state);
     if (!s.ok()) return Fail(s);
   }
   TopicPtr rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr));

@@ -44,7 +44,8 @@ struct KafkaBenchOptions {
   std::string topic;  // empty: a new kbench-<random> topic
   int partitions = 1;
   std::string fsync = "interval:100";  // topic config of a new topic
-  int server_threads = 1;              // --embedded: broker I/O threads
+  int server_threads = 0;              // --embedded: broker I/O threads; 0 = as
+                                       // `meshd serve` (hardware concurrency, min 2)
   std::string data_dir;                // --embedded: parent of the temp dir
                                        // (default $MESHD_BENCH_DIR, else /tmp)
   bool json = false;

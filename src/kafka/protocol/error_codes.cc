@@ -63,6 +63,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kFencedInstanceId: return "FENCED_INSTANCE_ID";
     case ErrorCode::kThrottlingQuotaExceeded: return "THROTTLING_QUOTA_EXCEEDED";
     case ErrorCode::kUnstableOffsetCommit: return "UNSTABLE_OFFSET_COMMIT";
+    case ErrorCode::kInvalidRecord: return "INVALID_RECORD";
   }
   return "UNKNOWN";
 }

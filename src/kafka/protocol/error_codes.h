@@ -68,6 +68,7 @@ enum class ErrorCode : int16_t {
   kFencedInstanceId = 82,            // another member took over this static instance id
   kThrottlingQuotaExceeded = 89,     // quota exceeded
   kUnstableOffsetCommit = 88,        // pending transactional offsets
+  kInvalidRecord = 87,               // a record failed broker-side validation (schema)
 };
 
 // Stable human name ("UNKNOWN_TOPIC_OR_PARTITION") for logs and tests.

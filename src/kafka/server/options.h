@@ -3,10 +3,12 @@
 // fills it from `meshd serve` flags.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/clock.h"
 #include "kafka/server/group_coordinator.h"
+#include "kafka/server/record_validator.h"
 #include "kafka/server/sasl.h"
 
 namespace meshd::kafka {
@@ -43,6 +45,10 @@ struct KafkaServerOptions {
   GroupCoordinatorOptions groups;
   // Period of the group coordinator's deadline check.
   int32_t group_tick_ms = 100;
+
+  // Schema enforcement on Produce (topic config schema.validation); null =
+  // records are appended unchecked.
+  std::shared_ptr<RecordValidator> record_validator;
 
   // Clock for group session timeouts (tests inject a ManualClock).
   const Clock* clock = nullptr;

@@ -177,6 +177,53 @@ TEST_F(KafkaHandlerTest, ProduceErrors) {
   EXPECT_EQ(p.topics[0].partitions[0].error_code, Wire(ErrorCode::kInvalidTopicException));
 }
 
+// Stands in for the registry-backed validator: enabled by the topic config
+// schema.validation, rejects values containing "bad".
+class FakeRecordValidator final : public RecordValidator {
+ public:
+  bool Enabled(const std::string&, const storage::TopicConfig& config) const override {
+    return config.raw.count("schema.validation") > 0;
+  }
+  Status Validate(const std::string& topic, const storage::TopicConfig&,
+                  std::string_view value) override {
+    ++calls;
+    if (value.find("bad") != std::string_view::npos) {
+      return Status::InvalidArgument("value of a record for topic '" + topic + "' is bad");
+    }
+    return Status::Ok();
+  }
+  std::atomic<int> calls{0};
+};
+
+TEST_F(KafkaHandlerTest, ProduceRejectsBatchWithInvalidRecordWhenTopicValidates) {
+  auto validator = std::make_shared<FakeRecordValidator>();
+  broker_->options.record_validator = validator;
+  auto cfg = storage::TopicConfig::FromMap({{"schema.validation", "strict"}});
+  ASSERT_TRUE(cfg.ok());
+  ASSERT_TRUE(log_->CreateTopic("checked", 1, *cfg).ok());
+  ASSERT_TRUE(log_->CreateTopic("plain", 1, storage::TopicConfig()).ok());
+
+  auto p = Call<ProduceResponse>(ProduceReq("checked", 0, Batch(2)), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, 0);
+  EXPECT_EQ(validator->calls.load(), 2);
+
+  record::RecordBatchBuilder b;
+  b.Add(1000, std::string("k"), std::string("good"));
+  b.Add(1001, std::string("k"), std::string("bad"));
+  std::string mixed = b.Build();
+  p = Call<ProduceResponse>(ProduceReq("checked", 0, mixed), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, Wire(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, 87);
+  auto d = log_->DescribeTopic("checked");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->partitions[0].end_offset, 2) << "the whole batch was rejected";
+
+  const int before = validator->calls.load();
+  p = Call<ProduceResponse>(ProduceReq("plain", 0, mixed), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, 0) << "no policy, no validation";
+  EXPECT_EQ(validator->calls.load(), before);
+}
+
 TEST_F(KafkaHandlerTest, IdempotentRetryGetsOriginalOffsetAndGapIsRejected) {
   auto init = Call<InitProducerIdResponse>(InitProducerIdRequest{}, 1);
   ASSERT_EQ(init.error_code, 0);

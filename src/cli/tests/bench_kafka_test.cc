@@ -1,0 +1,91 @@
+#include "cli/bench_kafka.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <sstream>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace meshd::cli {
+namespace {
+
+KafkaBenchOptions Small(const std::string& mode) {
+  KafkaBenchOptions o;
+  o.embedded = true;
+  o.mode = mode;
+  o.messages = 500;
+  o.size = 100;
+  o.linger_ms = 1;
+  o.json = true;
+  return o;
+}
+
+boost::json::object ParseOutput(const std::string& out) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(out, ec);
+  EXPECT_FALSE(ec) << out;
+  return ec || !v.is_object() ? boost::json::object() : v.as_object();
+}
+
+TEST(KafkaBenchTest, RejectsBadOptionsWithUsageExit) {
+  std::ostringstream out;
+  KafkaBenchOptions o = Small("sideways");
+  EXPECT_EQ(RunKafkaBench(o, out), kExitUsage);
+  o = Small("produce");
+  o.acks = "2";
+  EXPECT_EQ(RunKafkaBench(o, out), kExitUsage);
+  o = Small("produce");
+  o.fsync = "sometimes";
+  EXPECT_EQ(RunKafkaBench(o, out), kExitUsage);
+  EXPECT_TRUE(out.str().empty());
+}
+
+TEST(KafkaBenchTest, EmbeddedProduceReportsEveryMessage) {
+  std::ostringstream out;
+  KafkaBenchOptions o = Small("produce");
+  o.acks = "all";
+  o.fsync = "always";
+  ASSERT_EQ(RunKafkaBench(o, out), kExitOk);
+  auto j = ParseOutput(out.str());
+  EXPECT_EQ(j["messages"].as_int64(), 500);
+  EXPECT_GT(j["msgs_per_sec"].to_number<double>(), 0);
+  auto& lat = j["latency_ms"].as_object();
+  EXPECT_GT(lat.at("p50").to_number<double>(), 0);
+  EXPECT_GE(lat.at("p99").to_number<double>(), lat.at("p50").to_number<double>());
+}
+
+TEST(KafkaBenchTest, EmbeddedLatencyModeUsesLingerZero) {
+  std::ostringstream out;
+  KafkaBenchOptions o = Small("latency");
+  o.messages = 50;
+  ASSERT_EQ(RunKafkaBench(o, out), kExitOk);
+  auto j = ParseOutput(out.str());
+  EXPECT_EQ(j["linger_ms"].as_int64(), 0);
+  EXPECT_EQ(j["messages"].as_int64(), 50);
+}
+
+TEST(KafkaBenchTest, EmbeddedConsumeReadsBackWhatWasProduced) {
+  std::ostringstream out;
+  KafkaBenchOptions o = Small("consume");
+  o.partitions = 3;
+  ASSERT_EQ(RunKafkaBench(o, out), kExitOk);
+  auto j = ParseOutput(out.str());
+  // The first message starts the clock and is not counted.
+  EXPECT_EQ(j["messages"].as_int64(), 499);
+  EXPECT_GT(j["mb_per_sec"].to_number<double>(), 0);
+  EXPECT_GE(j["first_message_ms"].to_number<double>(), 0);
+}
+
+TEST(KafkaBenchTest, UnreachableBrokerIsAConnectionError) {
+  std::ostringstream out;
+  KafkaBenchOptions o = Small("produce");
+  o.embedded = false;
+  o.bootstrap = "127.0.0.1:1";
+  EXPECT_EQ(RunKafkaBench(o, out), kExitConnection);
+}
+
+}  // namespace
+}  // namespace meshd::cli
