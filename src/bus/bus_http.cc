@@ -9,6 +9,7 @@
 
 #include "bus/aws_api.h"
 #include "bus/bus_service.h"
+#include "cloudevents/cloud_event.h"
 #include "http/async_wait.h"
 #include "http/error_mapping.h"
 #include "http/router.h"
@@ -80,7 +81,7 @@ http::Response AwsEndpoint(BusService& svc, http::RequestContext& ctx) {
     http::Response res = http::JsonResponse(static_cast<status>(code), json::serialize(body),
                                             ctx.request.version(), ctx.request.keep_alive());
     res.set(http::bhttp::field::content_type, "application/x-amz-json-1.1");
-    res.set("x-amzn-RequestId", NewUuid());
+    res.set("x-amzn-RequestId", cloudevents::NewUuid());
     return res;
   };
   auto fail = [&](const AwsError& e) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bus/model.h"
+#include "cloudevents/cloud_event.h"
 
 namespace meshd::bus {
 namespace {
@@ -93,7 +94,7 @@ Result<BuiltEvent> BuildEvent(const json::object& entry, const std::string& regi
   auto bus = OptString(entry, "EventBusName");
   if (!bus.ok()) return Fail(error, "InvalidArgument", "Parameter EventBusName is not valid");
   if (*bus && !(*bus)->empty()) out.bus = BusNameFromArnOrName(**bus);
-  out.id = NewUuid();
+  out.id = cloudevents::NewUuid();
   out.source = **source;
   json::object ev;
   ev["version"] = "0";

@@ -1,6 +1,7 @@
 #pragma once
 // Small helpers shared by the bus: typed field access on Boost.JSON objects
-// with errors that name the field, RFC 3339 time, and random event ids.
+// with errors that name the field, and RFC 3339 time at EventBridge's second
+// precision (event ids come from cloudevents::NewUuid).
 // Pure functions; thread-safe.
 
 #include <boost/json.hpp>
@@ -40,9 +41,6 @@ Result<const json::array*> OptArray(const json::object& o, std::string_view key)
 std::string FormatRfc3339(int64_t epoch_ms);
 // Parses RFC 3339 ("...Z", "+hh:mm", optional fraction); returns epoch ms.
 Result<int64_t> ParseRfc3339(std::string_view s);
-
-// A random RFC 4122 version 4 UUID in lower-case hex with dashes.
-std::string NewUuid();
 
 // Serializes compactly.
 inline std::string Dump(const json::value& v) { return json::serialize(v); }

@@ -85,17 +85,9 @@ Status Reader::Length(bool nullable, int64_t& n, bool int32_length) {
   return Status::Ok();
 }
 
-Status Reader::String(std::string& v) {
+Status Reader::Sized(bool nullable, bool int32_length, std::optional<std::string>& v) {
   int64_t n;
-  MESHD_TRY(Length(false, n, false));
-  v.assign(in_.data() + pos_, static_cast<size_t>(n));
-  pos_ += static_cast<size_t>(n);
-  return Status::Ok();
-}
-
-Status Reader::NullableString(std::optional<std::string>& v) {
-  int64_t n;
-  MESHD_TRY(Length(true, n, false));
+  MESHD_TRY(Length(nullable, n, int32_length));
   if (n < 0) {
     v.reset();
     return Status::Ok();
@@ -104,26 +96,24 @@ Status Reader::NullableString(std::optional<std::string>& v) {
   pos_ += static_cast<size_t>(n);
   return Status::Ok();
 }
+
+Status Reader::String(std::string& v) {
+  std::optional<std::string> s;
+  MESHD_TRY(Sized(false, false, s));
+  v = std::move(*s);
+  return Status::Ok();
+}
+
+Status Reader::NullableString(std::optional<std::string>& v) { return Sized(true, false, v); }
 
 Status Reader::Bytes(std::string& v) {
-  int64_t n;
-  MESHD_TRY(Length(false, n, true));
-  v.assign(in_.data() + pos_, static_cast<size_t>(n));
-  pos_ += static_cast<size_t>(n);
+  std::optional<std::string> s;
+  MESHD_TRY(Sized(false, true, s));
+  v = std::move(*s);
   return Status::Ok();
 }
 
-Status Reader::NullableBytes(std::optional<std::string>& v) {
-  int64_t n;
-  MESHD_TRY(Length(true, n, true));
-  if (n < 0) {
-    v.reset();
-    return Status::Ok();
-  }
-  v.emplace(in_.data() + pos_, static_cast<size_t>(n));
-  pos_ += static_cast<size_t>(n);
-  return Status::Ok();
-}
+Status Reader::NullableBytes(std::optional<std::string>& v) { return Sized(true, true, v); }
 
 Status Reader::ArrayLength(int64_t& n) { return Length(true, n, true); }
 

@@ -82,6 +82,9 @@ class Reader {
   // takes at least one byte), so a hostile count cannot force an allocation.
   Status ArrayLength(int64_t& n);
   Status Length(bool nullable, int64_t& n, bool int32_length);
+  // Reads a length-prefixed string or bytes field; a null (-1) leaves `v`
+  // empty (only when `nullable`).
+  Status Sized(bool nullable, bool int32_length, std::optional<std::string>& v);
   template <class T, class F>
   Status ReadElements(std::vector<T>& v, int64_t n, F& elem) {
     v.clear();
