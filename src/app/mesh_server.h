@@ -28,6 +28,9 @@
 namespace meshd::schema {
 class SchemaRegistry;
 }
+namespace meshd::catalog {
+class ProductDirectory;
+}
 
 namespace meshd::app {
 
@@ -67,6 +70,12 @@ class MeshServer {
   schema::SchemaRegistry* schema_registry() const { return schema_registry_; }
   void set_schema_registry(schema::SchemaRegistry* registry) { schema_registry_ = registry; }
 
+  // The data-product catalog (which product owns which topic, its contract
+  // and grants); null until the catalog component starts. Same lifetime and
+  // synchronisation rules as schema_registry().
+  catalog::ProductDirectory* product_directory() const { return product_directory_; }
+  void set_product_directory(catalog::ProductDirectory* directory) { product_directory_ = directory; }
+
   Status Start();
   void Stop();
 
@@ -90,6 +99,7 @@ class MeshServer {
   std::unique_ptr<storage::EventLog> log_;
   std::vector<std::unique_ptr<Component>> components_;
   schema::SchemaRegistry* schema_registry_ = nullptr;
+  catalog::ProductDirectory* product_directory_ = nullptr;
   size_t started_ = 0;
   std::vector<std::thread> threads_;
   bool running_ = false;
