@@ -52,6 +52,7 @@ struct ConsumerGroups::PollRequest {
   std::optional<int64_t> offset;
   std::optional<int64_t> timestamp;
   int64_t next_offset = -1;  // explicit: where the previous read ended (streams)
+  ValueRewriter rewrite;     // access control (PII masking); empty = values as stored
 };
 
 namespace {
@@ -181,6 +182,7 @@ Result<ConsumerGroups::PollRequest> ConsumerGroups::ParsePoll(const RequestConte
   PollRequest r;
   r.topic = ctx.PathParam("topic");
   r.connection_id = ctx.connection_id;
+  if (read_filter_) r.rewrite = read_filter_(ctx, r.topic);
   r.max = options_.default_max_events;
   r.session_timeout_ms = options_.session_timeout_ms;
   *symbol = "INVALID_ARGUMENT";
@@ -243,7 +245,8 @@ Result<ConsumerGroups::PollRequest> ConsumerGroups::ParsePoll(const RequestConte
 }
 
 Result<int64_t> ConsumerGroups::ReadPartition(const std::string& topic, int32_t partition,
-                                              int64_t offset, int32_t max, json::array* events) {
+                                              int64_t offset, int32_t max, json::array* events,
+                                              const ValueRewriter& rewrite) {
   int32_t got = 0;
   size_t bytes_out = 0;
   int64_t cur = offset;
@@ -280,7 +283,16 @@ Result<int64_t> ConsumerGroups::ReadPartition(const std::string& topic, int32_t 
       for (const auto& r : records) {
         if (r.offset < cur) continue;
         if (got >= max) break;
-        cloudevents::CloudEvent ev = cloudevents::FromKafkaRecord(r, topic, partition);
+        std::optional<std::string> rewritten;
+        if (rewrite && r.value) rewritten = rewrite(*r.value);
+        cloudevents::CloudEvent ev;
+        if (rewritten) {
+          record::Record masked = r;
+          masked.value = std::move(rewritten);
+          ev = cloudevents::FromKafkaRecord(masked, topic, partition);
+        } else {
+          ev = cloudevents::FromKafkaRecord(r, topic, partition);
+        }
         json::object o;
         o["partition"] = partition;
         o["offset"] = r.offset;
@@ -360,7 +372,8 @@ Status ConsumerGroups::ReadExplicit(PollRequest& req, PollResult* out, std::stri
     offset = info.start_offset;
   }
   MESHD_ASSIGN_OR_RETURN(int64_t next,
-                         ReadPartition(req.topic, req.partition, offset, req.max, &out->events));
+                         ReadPartition(req.topic, req.partition, offset, req.max, &out->events,
+                                       req.rewrite));
   req.next_offset = next;
   out->assignment = {req.partition};
   return Status::Ok();
@@ -423,7 +436,8 @@ Status ConsumerGroups::ReadGroup(PollRequest& req, PollResult* out, std::string*
       pos = req.reset_latest ? info.end_offset : info.start_offset;
     }
     size_t before = out->events.size();
-    MESHD_ASSIGN_OR_RETURN(int64_t next, ReadPartition(req.topic, p, pos, remaining, &out->events));
+    MESHD_ASSIGN_OR_RETURN(int64_t next, ReadPartition(req.topic, p, pos, remaining, &out->events,
+                                                               req.rewrite));
     remaining -= static_cast<int32_t>(out->events.size() - before);
     g->positions[p] = next;
     if (req.auto_commit && next != pos) g->pending[req.member_id][p] = next;

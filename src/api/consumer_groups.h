@@ -38,6 +38,7 @@
 
 #include "api/api_options.h"
 #include "api/group_membership.h"
+#include "api/read_filter.h"
 #include "base/clock.h"
 #include "http/async_wait.h"
 #include "http/router.h"
@@ -56,6 +57,8 @@ class ConsumerGroups {
   // Server shutdown: wakes every long poll and stream; polls answer with
   // what they have and streams end.
   void Shutdown() { waiters_.WakeAllAndStop(); }
+  // Access control's per-reader value rewriting (PII masking); set before serving.
+  void set_read_filter(ReadFilter filter) { read_filter_ = std::move(filter); }
 
  private:
   struct Group;
@@ -81,7 +84,8 @@ class ConsumerGroups {
   // Reads from one partition at `offset`, appending at most `max` events;
   // returns the next offset to read.
   Result<int64_t> ReadPartition(const std::string& topic, int32_t partition, int64_t offset,
-                                int32_t max, boost::json::array* events);
+                                int32_t max, boost::json::array* events,
+                                const ValueRewriter& rewrite = {});
 
   std::shared_ptr<Group> GetGroup(const std::string& group, const std::string& topic,
                                   bool create);
@@ -102,6 +106,7 @@ class ConsumerGroups {
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Group>> groups_;
   // connection id → (group, topic, member) derived from it
   std::multimap<uint64_t, std::tuple<std::string, std::string, std::string>> conn_members_;
+  ReadFilter read_filter_;
 };
 
 }  // namespace meshd::api

@@ -17,6 +17,7 @@
 #include "metrics/metrics.h"
 #include "record/record_batch.h"
 #include "schema/schema_registry.h"
+#include "governance/contract_enforcer.h"
 
 namespace meshd::api {
 
@@ -135,6 +136,8 @@ void EventsApi::OnConnectionClosed(uint64_t connection_id) {
 }
 
 void EventsApi::Shutdown() { groups_->Shutdown(); }
+
+void EventsApi::set_read_filter(ReadFilter filter) { groups_->set_read_filter(std::move(filter)); }
 
 // ---- topics
 
@@ -354,6 +357,16 @@ asio::awaitable<Reply> EventsApi::Publish(RequestContext& ctx) {
                                         ctx.request.keep_alive()));
   }
 
+  // Contracts: each event's data is checked against its product's validity
+  // rules; quarantined events are diverted below instead of being stored.
+  std::vector<governance::EventCheck> contract(n);
+  if (contracts_ != nullptr && contracts_->Governs(topic)) {
+    for (size_t i = 0; i < n; ++i) {
+      const auto& v = messages[i].value;
+      contract[i] = contracts_->Check(topic, v ? std::string_view(*v) : std::string_view());
+    }
+  }
+
   struct Out {
     int32_t partition = -1;
     int64_t offset = -1;
@@ -378,7 +391,40 @@ asio::awaitable<Reply> EventsApi::Publish(RequestContext& ctx) {
     }
     int32_t p = messages[i].key ? PartitionForKey(*messages[i].key, nparts) : sticky;
     results[i].partition = p;
+    if (contract[i].verdict == governance::Verdict::kQuarantine) continue;  // diverted below
     by_partition[p].push_back(i);
+  }
+  // Quarantined events go to <topic>.quarantine (one batch) before the
+  // accepted ones are appended; a failure here fails the request (5xx) so
+  // that no event is silently lost.
+  std::vector<size_t> quarantined;
+  for (size_t i = 0; i < n; ++i) {
+    if (contract[i].verdict == governance::Verdict::kQuarantine && !results[i].duplicate &&
+        results[i].partition >= 0) {
+      quarantined.push_back(i);
+    }
+  }
+  int64_t quarantine_base = -1;
+  if (!quarantined.empty()) {
+    std::vector<governance::QuarantineItem> items;
+    const int64_t qnow = clock_->NowMillis();
+    for (size_t i : quarantined) {
+      governance::QuarantineItem it;
+      it.source_partition = results[i].partition;
+      it.timestamp_ms = qnow;
+      it.key = messages[i].key;
+      it.value = messages[i].value;
+      it.headers = messages[i].headers;
+      it.rule = contract[i].rule;
+      it.reason = contract[i].reason;
+      items.push_back(std::move(it));
+    }
+    auto q = contracts_->Quarantine(topic, items);
+    if (!q.ok()) {
+      co_return Error(ctx, Status(q.error().code(), "quarantine of " + std::to_string(items.size()) +
+                                                        " event(s) for " + topic + " failed: " + q.error().message()));
+    }
+    quarantine_base = *q;
   }
 
   // One batch per partition, split so no batch exceeds the topic's
@@ -487,12 +533,28 @@ asio::awaitable<Reply> EventsApi::Publish(RequestContext& ctx) {
       r.partition = results[r.dup_of].partition;
       r.offset = results[r.dup_of].offset;
     }
-    if (r.duplicate) ++dups; else ++stored;
     json::object o;
     o["id"] = parsed.events[i].id;
+    if (auto q = std::find(quarantined.begin(), quarantined.end(), i); q != quarantined.end()) {
+      o["partition"] = -1;
+      o["offset"] = -1;
+      o["duplicate"] = false;
+      o["quarantined"] = true;
+      o["quarantine_topic"] = topic + ".quarantine";
+      o["quarantine_offset"] = quarantine_base + (q - quarantined.begin());
+      o["violation"] = contract[i].reason;
+      o["rule"] = contract[i].rule;
+      out.push_back(std::move(o));
+      continue;
+    }
+    if (r.duplicate) ++dups; else ++stored;
     o["partition"] = r.partition;
     o["offset"] = r.offset;
     o["duplicate"] = r.duplicate;
+    if (contract[i].verdict == governance::Verdict::kFlag) {
+      o["violation"] = contract[i].reason;
+      o["rule"] = contract[i].rule;
+    }
     out.push_back(std::move(o));
   }
   metrics::Labels labels{{"topic", topic}};

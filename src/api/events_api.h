@@ -39,6 +39,7 @@
 #include "api/api_options.h"
 #include "api/idempotence_window.h"
 #include "api/partitioner.h"
+#include "api/read_filter.h"
 #include "base/clock.h"
 #include "cloudevents/cloud_event.h"
 #include "http/router.h"
@@ -46,6 +47,9 @@
 
 namespace meshd::schema {
 class SchemaRegistry;
+}
+namespace meshd::governance {
+class ContractEnforcer;
 }
 
 namespace meshd::api {
@@ -70,6 +74,13 @@ class EventsApi {
   // The registry publish validates against (schema.validation); null = no
   // validation. Set before serving; must outlive the API.
   void set_schema_registry(schema::SchemaRegistry* registry) { registry_ = registry; }
+  // Data-product contracts checked per event on publish (validity rules;
+  // on_violation quarantine diverts failing events to <topic>.quarantine and
+  // answers them with "quarantined": true). Null = none. Set before serving.
+  void set_contract_enforcer(governance::ContractEnforcer* enforcer) { contracts_ = enforcer; }
+  // Per-reader value rewriting on the consume routes (access control's PII
+  // masking); empty = values as stored. Set before serving.
+  void set_read_filter(ReadFilter filter);
 
   const ApiOptions& options() const { return options_; }
   storage::EventLog& log() { return log_; }
@@ -100,6 +111,7 @@ class EventsApi {
   IdempotenceWindow window_;
   std::unique_ptr<ConsumerGroups> groups_;
   schema::SchemaRegistry* registry_ = nullptr;
+  governance::ContractEnforcer* contracts_ = nullptr;
 };
 
 }  // namespace meshd::api

@@ -34,7 +34,11 @@ int RunServe(ServeOptions options, const std::string& config_file, const CLI::Ap
     if (given("--dedup-window-ms")) from_file.api.dedup_window_ms = options.api.dedup_window_ms;
     if (given("--kafka")) from_file.kafka = options.kafka;
     if (given("--registry")) from_file.registry = options.registry;
+    if (given("--auth")) from_file.auth = options.auth;
+    if (given("--policy")) from_file.policy_file = options.policy_file;
     if (given("--kafka-sasl-user")) from_file.kafka_sasl_users = options.kafka_sasl_users;
+    if (given("--pipeline")) from_file.pipeline_files = options.pipeline_files;
+    from_file.test_clock = options.test_clock;
     options = from_file;
   }
   logging::Init(options.log_level);
@@ -95,9 +99,20 @@ void RegisterServerCommands(CLI::App& app, std::function<int()>* run) {
     c->add_option("--registry", o->registry,
                   "schema registry listen address HOST:PORT (port 0 = ephemeral; off = none)")
         ->capture_default_str();
+    c->add_option("--policy", o->policy_file,
+                  "governance policy file (YAML) checked when data products are applied");
+    c->add_option("--auth", o->auth,
+                  "access control: off (default) or required (Bearer tokens on HTTP, SASL on "
+                  "Kafka; the first start writes <data-dir>/admin.token)")
+        ->check(CLI::IsMember({"off", "required"}))
+        ->capture_default_str();
+    c->add_option("--pipeline", o->pipeline_files,
+                  "pipeline definition (YAML) to run; repeatable; stored and restarted with the data dir");
     c->add_option("--kafka-sasl-user", o->kafka_sasl_users,
                   "USER:PASSWORD for Kafka SASL PLAIN/SCRAM-SHA-256 (repeatable; enables SASL)");
     c->add_option("--threads", o->threads, "I/O threads (0 = hardware concurrency)");
+    c->add_flag("--test-clock", o->test_clock,
+                "TESTS ONLY: contracts use a manual clock moved by POST /v1/_test/clock/advance?ms=N");
     c->add_flag("--auto-create-topics", o->api.auto_create_topics,
                 "create unknown topics on publish instead of 404");
     c->add_option("--max-event-bytes", o->api.max_event_bytes, "largest accepted event")
@@ -111,7 +126,11 @@ void RegisterServerCommands(CLI::App& app, std::function<int()>* run) {
     auto a = std::make_shared<DemoArgs>();
     CLI::App* c = app.add_subcommand("demo", "run the retail demo on an embedded server");
     c->add_flag("--keep", a->keep, "keep the temporary data directory");
-    c->add_option("--events", a->events, "number of events to publish")->capture_default_str();
+    c->add_option("--duration", a->duration_s, "seconds of generated traffic")->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+    c->add_option("--rate", a->rate, "events per second")->capture_default_str()->check(CLI::Range(1.0, 100000.0));
+    c->add_option("--examples", a->examples, "the retail examples folder (default: examples/retail)");
+    c->add_option("--data-dir", a->data_dir, "data directory (default: a temporary one)");
     c->add_flag("--json", a->json, "print the summary as JSON");
     c->callback([=] { *run = [=] { return RunDemo(*a, std::cout); }; });
   }

@@ -17,8 +17,11 @@ namespace meshd::app {
 int RunServe(ServeOptions options, const std::string& config_file, const CLI::App& cmd);
 
 struct DemoArgs {
-  bool keep = false;       // keep the temporary data dir
-  int events = 300;
+  bool keep = false;         // keep the temporary data dir
+  double duration_s = 30;    // how long the generator plays
+  double rate = 150;         // events per second
+  std::string examples;      // "" = examples/retail of the source tree
+  std::string data_dir;      // "" = a temporary directory
   bool json = false;
 };
 int RunDemo(const DemoArgs& args, std::ostream& out);

@@ -7,8 +7,12 @@
 
 #include "app/commands.h"
 #include "bus/cli.h"
+#include "catalog/cli.h"
 #include "cli/commands.h"
+#include "governance/access_cli.h"
+#include "governance/quarantine_cli.h"
 #include "schema/cli.h"
+#include "warehouse/query_service.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"meshd: an event-driven data mesh in one binary"};
@@ -20,6 +24,10 @@ int main(int argc, char** argv) {
   meshd::cli::RegisterClientCommands(app, &run);
   meshd::bus::cli::RegisterCommands(app, &run);
   meshd::schema::cli::RegisterCommands(app, &run);
+  meshd::warehouse::RegisterQueryCommand(app, &run);
+  meshd::governance::cli::RegisterCommands(app, &run);
+  meshd::governance::cli::RegisterQuarantineCommands(app, &run);
+  meshd::catalog::cli::RegisterCommands(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

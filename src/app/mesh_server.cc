@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "app/access_component.h"
 #include "app/http_component.h"
 #include "base/logging.h"
 #include "storage/local_log.h"
@@ -24,6 +25,9 @@ Status HttpComponent::Start(MeshServer& server) {
   api_ = std::make_unique<api::EventsApi>(server.log(), o.api);
   MESHD_TRY(api_->Start());
   api_->set_schema_registry(server.schema_registry());
+  if (governance::AccessControl* access = server.access_control())
+    api_->set_read_filter(MakeReadFilter(*access));
+  api_->set_contract_enforcer(server.contract_enforcer());
   api_->Mount(*router_);
   http::ServerOptions so;
   so.name = "http";
@@ -118,6 +122,8 @@ void MeshServer::Stop() {
   if (auto* local = dynamic_cast<storage::LocalLog*>(log_.get())) local->Close();
   components_.clear();
   schema_registry_ = nullptr;
+  access_control_ = nullptr;
+  contract_enforcer_ = nullptr;
   ioc_.reset();
   log_.reset();
   running_ = false;

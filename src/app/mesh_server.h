@@ -31,6 +31,10 @@ class SchemaRegistry;
 namespace meshd::catalog {
 class ProductDirectory;
 }
+namespace meshd::governance {
+class ContractEnforcer;
+class AccessControl;
+}
 
 namespace meshd::app {
 
@@ -76,6 +80,18 @@ class MeshServer {
   catalog::ProductDirectory* product_directory() const { return product_directory_; }
   void set_product_directory(catalog::ProductDirectory* directory) { product_directory_ = directory; }
 
+  // Contract enforcement the publish paths (HTTP, Kafka, bus) consult; null
+  // when the governance component is absent. Set by its Start, which runs
+  // before the HTTP API's; same synchronisation rules as schema_registry().
+  governance::ContractEnforcer* contract_enforcer() const { return contract_enforcer_; }
+  void set_contract_enforcer(governance::ContractEnforcer* enforcer) { contract_enforcer_ = enforcer; }
+
+  // Access control (principals, authorization, PII masking, audit); set by
+  // the access component's Start, which runs before the HTTP API, Kafka
+  // listener and bus start. Same synchronisation rules as schema_registry().
+  governance::AccessControl* access_control() const { return access_control_; }
+  void set_access_control(governance::AccessControl* access) { access_control_ = access; }
+
   Status Start();
   void Stop();
 
@@ -100,6 +116,8 @@ class MeshServer {
   std::vector<std::unique_ptr<Component>> components_;
   schema::SchemaRegistry* schema_registry_ = nullptr;
   catalog::ProductDirectory* product_directory_ = nullptr;
+  governance::ContractEnforcer* contract_enforcer_ = nullptr;
+  governance::AccessControl* access_control_ = nullptr;
   size_t started_ = 0;
   std::vector<std::thread> threads_;
   bool running_ = false;

@@ -18,6 +18,9 @@
 //   kafka_default_partitions: 1
 //   kafka_sasl_users: ["alice:secret"]   # SASL PLAIN/SCRAM-SHA-256 on when set
 //   registry: 127.0.0.1:8081    # Confluent-compatible schema registry, or "off"
+//   auth: off                   # or "required": API tokens on HTTP, SASL on Kafka (docs/access-control.md)
+//   policy: ./governance.yaml   # governance policy for data products (src/catalog/policy.h)
+//   pipelines: [./revenue.yaml] # stream pipeline definitions, as --pipeline (src/stream/README.md)
 // Flags given on the command line win over the file.
 
 #include <string>
@@ -42,6 +45,16 @@ struct ServeOptions {
   std::vector<std::string> kafka_sasl_users;  // USER:PASSWORD
   // Schema registry listener; "off" (or empty) disables it.
   std::string registry = "127.0.0.1:8081";
+  // Pipeline definitions (YAML files) applied at start (--pipeline, repeatable).
+  std::vector<std::string> pipeline_files;
+  // Access control: "off" (nothing enforced) or "required" (see
+  // src/governance/access_control.h).
+  std::string auth = "off";
+  // Federated governance policy file (YAML) checked at every product apply.
+  std::string policy_file;
+  // Test-only (never in production; see app/governance_component.h):
+  // contracts run on a manual clock moved by POST /v1/_test/clock/advance.
+  bool test_clock = false;
 };
 
 // Applies the keys of a YAML file to `options`. Unknown keys are errors that

@@ -11,6 +11,7 @@
 #include "bus/bus_service.h"
 #include "cloudevents/cloud_event.h"
 #include "http/async_wait.h"
+#include "http/blocking_handler.h"
 #include "http/error_mapping.h"
 #include "http/router.h"
 
@@ -26,22 +27,7 @@ boost::asio::thread_pool& Pool() {
 
 using SyncFn = std::function<http::Response(http::RequestContext&)>;
 
-http::Handler Wrap(SyncFn fn) {
-  return [fn = std::move(fn)](http::RequestContext& ctx) -> boost::asio::awaitable<http::Reply> {
-    http::Response res = co_await http::AwaitCallback<http::Response>(
-        ctx.executor, [&fn, &ctx](auto done) {
-          boost::asio::post(Pool(), [&fn, &ctx, done]() mutable {
-            try {
-              done(fn(ctx));
-            } catch (const std::exception& e) {
-              done(http::ErrorResponse(Status::Internal(std::string("bus handler failed: ") + e.what()),
-                                       {}, ctx.request.version(), ctx.request.keep_alive()));
-            }
-          });
-        });
-    co_return http::Reply(std::move(res));
-  };
-}
+http::Handler Wrap(SyncFn fn) { return http::OnWorkerPool(Pool(), "bus handler", std::move(fn)); }
 
 http::Response Json(http::RequestContext& ctx, const json::value& v, status st = status::ok) {
   return http::JsonResponse(st, json::serialize(v), ctx.request.version(), ctx.request.keep_alive());

@@ -255,7 +255,9 @@ Status BusService::StartBusLocked(const BusSpec& spec, bool is_new) {
 
 std::unique_ptr<Target> BusService::MakeTarget(const TargetSpec& t) {
   const std::string& a = t.arn;
-  if (a.rfind("arn:meshd:topic:", 0) == 0) return std::make_unique<TopicTarget>(log_, a.substr(16));
+  if (a.rfind("arn:meshd:topic:", 0) == 0) {
+    return std::make_unique<TopicTarget>(log_, a.substr(16), options_.validate_detail, options_.contract_gate);
+  }
   if (a.rfind("arn:meshd:bus:", 0) == 0) {
     return std::make_unique<BusTarget>(a.substr(14), [this](const std::string& bus, const std::string& ev) {
       return IngestEvent(bus, ev);
@@ -268,6 +270,7 @@ std::unique_ptr<Target> BusService::MakeTarget(const TargetSpec& t) {
 }
 
 Status BusService::StartRuleWorkersLocked(Bus& bus, RuleState& rule, bool reset) {
+  if (options_.on_rule_targets) options_.on_rule_targets(bus.spec.name, rule.spec.name, rule.spec.targets);
   std::vector<int64_t> ends = EndOffsets(bus);
   for (const auto& t : rule.spec.targets) {
     WorkerConfig wc;
@@ -694,6 +697,7 @@ Status BusService::DeleteRule(const std::string& bus, const std::string& name, b
     for (const auto& t : rit->second.spec.targets) groups.push_back(TargetWorker::GroupName(bus, name, t.id));
     StopRuleWorkersLocked(rit->second, &stopped);
     bit->second->rules.erase(rit);
+    if (options_.on_rule_targets) options_.on_rule_targets(bus, name, {});
   }
   JoinStopped(stopped);
   for (const auto& g : groups) log_.DeleteGroupOffsets(g).IgnoreError();

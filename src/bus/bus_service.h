@@ -35,6 +35,7 @@
 #include "bus/model.h"
 #include "bus/retry_policy.h"
 #include "bus/target_worker.h"
+#include "bus/targets.h"
 #include "storage/event_log.h"
 
 namespace meshd::http {
@@ -56,10 +57,23 @@ struct BusServiceOptions {
   // Schema enforcement on PutEvents (topic config schema.validation of the
   // bus topic "_bus.<name>"): called with that topic, its config and the
   // entry's parsed Detail; a non-OK status fails that entry with
-  // SchemaValidationFailed. Null = no validation. Must be thread-safe.
+  // SchemaValidationFailed. Topic targets call it too, with the target topic
+  // and the record value they would append (a failure goes to the DLQ as a
+  // SCHEMA_VALIDATION_FAILED delivery, not retried). Null = no validation.
+  // Must be thread-safe.
   std::function<Status(const std::string& topic, const storage::TopicConfig& config,
                        const json::value& detail)>
       validate_detail;
+  // Data-product contracts on topic targets (see TopicRecordGate): failing
+  // events of on_violation=quarantine ports are diverted to
+  // `<topic>.quarantine`. Null = none. Must be thread-safe.
+  TopicRecordGate contract_gate;
+  // Called whenever a rule's targets start (rule created, targets changed,
+  // restart) and with no targets when the rule is deleted, so the catalog's
+  // lineage can show bus -> rule -> target. Called under the service lock:
+  // must not call back into the BusService.
+  std::function<void(const std::string& bus, const std::string& rule, const std::vector<TargetSpec>& targets)>
+      on_rule_targets;
 };
 
 struct PutEventsEntryResult {

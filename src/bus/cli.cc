@@ -39,6 +39,9 @@ int Call(const CliOptions& o, const std::string& method, const std::string& path
   req.url = ServerUrl(o) + path;
   req.body = body;
   if (!body.empty()) req.headers["Content-Type"] = "application/json";
+  // API token for servers started with --auth required.
+  if (const char* token = std::getenv("MESHD_TOKEN"); token != nullptr && *token != '\0')
+    req.headers["Authorization"] = std::string("Bearer ") + token;
   req.timeout = std::chrono::milliseconds(30000);
   auto res = HttpCall(req);
   if (!res.ok()) {
@@ -136,6 +139,11 @@ bool NormalizeTarget(json::value& tv, std::string* error) {
              {"http_parameters", "HttpParameters"}});
   if (auto it = t.find("Input"); it != t.end() && !it->value().is_string()) {
     it->value() = json::serialize(it->value());
+  }
+  if (auto it = t.find("partition_key_path"); it != t.end()) {
+    json::value v = it->value();
+    t.erase(it);
+    t["KinesisParameters"] = json::object{{"PartitionKeyPath", v}};
   }
   if (auto it = t.find("dead_letter_arn"); it != t.end()) {
     json::value v = it->value();

@@ -78,6 +78,13 @@ Result<std::optional<json::value>> EvalJsonPath(const json::value& root, std::st
 }
 
 Status ValidateTransform(const TargetSpec& target) {
+  if (target.partition_key_path) {
+    auto steps = ParsePath(*target.partition_key_path);
+    if (!steps.ok()) {
+      return Status::InvalidArgument("target '" + target.id +
+                                     "' KinesisParameters.PartitionKeyPath: " + steps.error().message());
+    }
+  }
   if (target.input_path) {
     auto steps = ParsePath(*target.input_path);
     if (!steps.ok()) return Status::InvalidArgument("target '" + target.id + "' InputPath: " + steps.error().message());

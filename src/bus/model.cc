@@ -94,6 +94,7 @@ json::object ToJson(const TargetSpec& t) {
   o["Arn"] = t.arn;
   if (t.input) o["Input"] = *t.input;
   if (t.input_path) o["InputPath"] = *t.input_path;
+  if (t.partition_key_path) o["KinesisParameters"] = json::object{{"PartitionKeyPath", *t.partition_key_path}};
   if (t.input_transformer) {
     json::object it;
     it["InputPathsMap"] = MapToJson(t.input_transformer->input_paths_map);
@@ -122,6 +123,11 @@ Result<TargetSpec> TargetFromJson(const json::object& o) {
   MESHD_TRY(ValidateName("target", t.id));
   MESHD_ASSIGN_OR_RETURN(t.input, OptString(o, "Input"));
   MESHD_ASSIGN_OR_RETURN(t.input_path, OptString(o, "InputPath"));
+  MESHD_ASSIGN_OR_RETURN(const json::object* kinesis, OptObject(o, "KinesisParameters"));
+  if (kinesis != nullptr) {
+    MESHD_ASSIGN_OR_RETURN(std::string key_path, ReqString(*kinesis, "PartitionKeyPath"));
+    t.partition_key_path = std::move(key_path);
+  }
   MESHD_ASSIGN_OR_RETURN(const json::object* it, OptObject(o, "InputTransformer"));
   if (it != nullptr) {
     InputTransformerSpec spec;

@@ -45,6 +45,11 @@ struct TargetSpec {
   std::optional<std::string> input;       // constant JSON text
   std::optional<std::string> input_path;  // JSONPath
   std::optional<InputTransformerSpec> input_transformer;
+  // Topic targets: the JSONPath whose value becomes the record key, as
+  // EventBridge's KinesisParameters.PartitionKeyPath does for streams. Keyed
+  // records keep per-key order and let compacted topics keep the latest value
+  // per key. Unset = the event id.
+  std::optional<std::string> partition_key_path;
   RetryPolicy retry_policy;
   std::string dead_letter_arn;  // "" = none; else arn:meshd:topic:<name>
   WebhookParams webhook;

@@ -6,6 +6,7 @@
 // Thread-safety: a TargetWorker calls Deliver() from its one thread; Cancel()
 // may be called from any thread to abort a wait inside Deliver (rate limit).
 
+#include <optional>
 #include <string>
 
 namespace meshd::bus {
@@ -18,6 +19,7 @@ struct DeliveryRequest {
   std::string rule;
   std::string target_id;
   std::string replay_name;  // "" unless replayed
+  std::optional<std::string> partition_key;  // from the target's PartitionKeyPath
 };
 
 struct DeliveryOutcome {

@@ -9,6 +9,22 @@
 #include "bus/log_io.h"
 
 namespace meshd::bus {
+namespace {
+
+// The record key a topic target writes: the PartitionKeyPath's value in the
+// original event (strings as-is, other JSON values as their text); nullopt
+// when the path selects nothing, so the event id is used instead.
+std::optional<std::string> PartitionKeyOf(const std::string& path, const std::string& event_json) {
+  boost::system::error_code ec;
+  boost::json::value event = boost::json::parse(event_json, ec);
+  if (ec) return std::nullopt;
+  auto v = EvalJsonPath(event, path);
+  if (!v.ok() || !v->has_value() || (*v)->is_null()) return std::nullopt;
+  if ((*v)->is_string()) return std::string((*v)->get_string());
+  return boost::json::serialize(**v);
+}
+
+}  // namespace
 
 TargetWorker::TargetWorker(storage::EventLog& log, WorkerConfig config, std::unique_ptr<Target> target)
     : log_(log),
@@ -172,6 +188,7 @@ void TargetWorker::DeliverOne(DeliveryItem& item) {
     }
   } else {
     req.payload = std::move(*payload);
+    if (config_.target.partition_key_path) req.partition_key = PartitionKeyOf(*config_.target.partition_key_path, item.event_json);
     while (true) {
       if (attempts > 0) {
         // Resuming (after a failure or a restart): check the limits, then back off.

@@ -13,8 +13,27 @@ DeliveryOutcome TopicTarget::Deliver(const DeliveryRequest& request) {
   if (!parts.ok()) {
     return DeliveryOutcome::Retryable("TOPIC_UNAVAILABLE", parts.error().ToString());
   }
+  if (validate_) {
+    // Only topics that enforce schemas pay for parsing the payload.
+    auto d = log_.DescribeTopic(topic_);
+    const std::string* mode = nullptr;
+    if (d.ok()) {
+      if (auto it = d->config.raw.find("schema.validation"); it != d->config.raw.end()) mode = &it->second;
+    }
+    if (mode != nullptr && *mode != "none") {
+      boost::system::error_code ec;
+      boost::json::value value = boost::json::parse(request.payload, ec);
+      Status s = ec ? Status::InvalidArgument("the record value for topic '" + topic_ +
+                                              "' is not JSON: " + ec.message())
+                    : validate_(topic_, d->config, value);
+      // (In warn mode the validator itself accepts, and so is a non-JSON value.)
+      if (!s.ok() && (!ec || *mode == "strict")) {
+        return DeliveryOutcome::Permanent("SCHEMA_VALIDATION_FAILED", s.message());
+      }
+    }
+  }
   OutRecord rec;
-  rec.key = request.event_id;
+  rec.key = request.partition_key ? *request.partition_key : request.event_id;
   rec.value = request.payload;
   rec.timestamp_ms = WallMillis();
   rec.headers = {{"content-type", std::string("application/json")},
@@ -22,10 +41,16 @@ DeliveryOutcome TopicTarget::Deliver(const DeliveryRequest& request) {
                  {"meshd-rule", request.rule},
                  {"meshd-event-id", request.event_id}};
   if (!request.replay_name.empty()) rec.headers.push_back({"meshd-replay", request.replay_name});
-  // One partition key per event id spreads load; order per source partition
-  // is kept because the worker delivers sequentially.
-  int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(request.event_id) %
+  // Keyed by the PartitionKeyPath value (per-key order, compaction) or else
+  // by event id, which spreads load; the worker delivers sequentially, so the
+  // order within a source partition is kept either way.
+  int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(*rec.key) %
                                            static_cast<size_t>(*parts));
+  if (gate_) {
+    auto diverted = gate_(topic_, partition, *rec.key, *rec.value, rec.headers);
+    if (!diverted.ok()) return DeliveryOutcome::Retryable("QUARANTINE_FAILED", diverted.error().ToString());
+    if (*diverted) return DeliveryOutcome::Success();  // delivered to <topic>.quarantine
+  }
   auto res = AppendRecords(log_, topic_, partition, {rec});
   if (!res.ok()) {
     if (res.error().code() == StatusCode::kTooLarge || res.error().code() == StatusCode::kInvalidArgument) {

@@ -3,11 +3,16 @@
 //  - TopicTarget  (arn:meshd:topic:<name>): appends the payload as the record
 //    value (plain JSON), key = event id, headers content-type, meshd-bus,
 //    meshd-rule, meshd-event-id. The topic is created (1 partition) if missing.
+//    When the topic enforces schemas (topic config schema.validation warn or
+//    strict) and a validator is given, the record value is validated first;
+//    a strict failure is a permanent (not retried) SCHEMA_VALIDATION_FAILED.
 //  - BusTarget    (arn:meshd:bus:<name>): re-ingests the event into another
 //    bus through a callback into BusService.
 //  - WebhookTarget (http(s)://...): one HTTP request per event; 2xx = success;
 //    408, 429, 5xx and network errors are retryable; other 4xx are not.
 // Thread-safety: as Target.
+
+#include <boost/json.hpp>
 
 #include <condition_variable>
 #include <functional>
@@ -16,18 +21,37 @@
 
 #include "bus/model.h"
 #include "bus/target.h"
+#include "record/record_batch.h"
 #include "storage/event_log.h"
 
 namespace meshd::bus {
 
+// Validates a record value (parsed JSON) for a topic with its config;
+// BusServiceOptions::validate_detail has this shape.
+using TopicValueValidator = std::function<Status(const std::string& topic, const storage::TopicConfig& config,
+                                                 const boost::json::value& value)>;
+
+// Data-product contracts on topic targets: called with the record about to
+// be appended (topic, partition, key, value, headers). Returns true when it
+// took the record instead (diverted it to `<topic>.quarantine`), so it must
+// not be appended; an error is a retryable delivery failure.
+// BusServiceOptions::contract_gate has this shape.
+using TopicRecordGate = std::function<Result<bool>(const std::string& topic, int32_t partition,
+                                                   const std::string& key, const std::string& value,
+                                                   const std::vector<record::RecordHeader>& headers)>;
+
 class TopicTarget final : public Target {
  public:
-  TopicTarget(storage::EventLog& log, std::string topic) : log_(log), topic_(std::move(topic)) {}
+  TopicTarget(storage::EventLog& log, std::string topic, TopicValueValidator validate = nullptr,
+              TopicRecordGate gate = nullptr)
+      : log_(log), topic_(std::move(topic)), validate_(std::move(validate)), gate_(std::move(gate)) {}
   DeliveryOutcome Deliver(const DeliveryRequest& request) override;
 
  private:
   storage::EventLog& log_;
   std::string topic_;
+  TopicValueValidator validate_;
+  TopicRecordGate gate_;
 };
 
 // Ingests `event_json` into bus `bus`; returns the error when it cannot.

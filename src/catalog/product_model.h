@@ -54,6 +54,9 @@ struct ClassifiedField {
   std::string field;           // dotted path
   std::string classification;  // e.g. "restricted", "confidential", "pii"
   PiiTreatment treatment = PiiTreatment::kMask;
+  // False when the descriptor gave no treatment (kMask is then the default);
+  // the federated policy "PII fields declare a treatment" checks this.
+  bool treatment_declared = false;
 };
 
 // The contract of one output port (ODCS v3.1.0 or the short quality_spec).
@@ -70,6 +73,9 @@ struct ContractSpec {
   std::optional<int64_t> freshness_max_delay_ms;
   ViolationAction on_violation = ViolationAction::kFlag;
   std::vector<ClassifiedField> classified;
+  // The short contract JSON's `schema` (e.g. "https://schema.org/PaymentEvent"):
+  // a reference kept for discovery, not a registered schema.
+  std::string schema_url;
 };
 
 // Who may use a port: an ODCS role / descriptor access entry resolved to a
@@ -95,6 +101,8 @@ struct OutputPort {
   ContractSpec contract;
   std::vector<Grant> grants;
   std::vector<std::string> input_ports;  // names of this product's input ports feeding it (lineage)
+  std::string description;               // ODPS port / ODCS schema object description
+  std::string contract_file;             // ODCS file the contract came from ("" = inline / short form)
 };
 
 struct InputPort {
@@ -116,6 +124,7 @@ struct DataProduct {
   std::vector<InputPort> inputs;
   std::vector<OutputPort> outputs;
   std::string source_file;  // descriptor path it was applied from
+  std::string descriptor_format;  // "short" | "odps" (how it was written)
 };
 
 // Read side of the catalog, implemented by src/catalog and consumed by the

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -21,6 +22,7 @@
 #include "base/logging.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "cli/bench_schema.h"
 #include "cli/commands.h"
 #include "kafka/server/kafka_server.h"
 #include "storage/local_log.h"
@@ -59,7 +61,9 @@ std::string RandomSuffix() {
 // (and the dir removed) by the destructor.
 class EmbeddedBroker {
  public:
-  static Result<std::unique_ptr<EmbeddedBroker>> Start(const std::string& parent, int threads) {
+  static Result<std::unique_ptr<EmbeddedBroker>> Start(
+      const std::string& parent, int threads,
+      std::shared_ptr<kafka::RecordValidator> validator = nullptr) {
     auto b = std::unique_ptr<EmbeddedBroker>(new EmbeddedBroker());
     std::string tmpl = (fs::path(parent) / "meshd-kbench-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
@@ -73,6 +77,7 @@ class EmbeddedBroker {
     b->log_ = std::move(log).value();
     kafka::KafkaServerOptions ko;
     ko.state_dir = b->dir_;
+    ko.record_validator = std::move(validator);
     b->server_ = std::make_unique<kafka::KafkaServer>(b->io_, *b->log_, ko);
     auto ep = b->server_->Listen("127.0.0.1", 0);
     if (!ep.ok()) return ep.error();
@@ -449,6 +454,10 @@ void Print(const KafkaBenchOptions& o, int linger_ms, const RunFigures& f, std::
         o.mode.c_str(), o.embedded ? "true" : "false", f.messages, o.size, o.acks.c_str(),
         linger_ms, o.partitions, o.fsync.c_str(), f.seconds, mps, mbps, mbps * 1e6);
     out.write(buf, std::min<int>(len, sizeof(buf) - 1));
+    if (o.value_schema != "none") {
+      out << ",\"value_schema\":\"" << o.value_schema << "\",\"schema_validation\":\""
+          << o.schema_validation << "\"";
+    }
     if (has_latency) {
       len = std::snprintf(buf, sizeof(buf),
                           ",\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}",
@@ -470,6 +479,9 @@ void Print(const KafkaBenchOptions& o, int linger_ms, const RunFigures& f, std::
                             o.mode.c_str(), f.messages, o.size, o.acks.c_str(), linger_ms,
                             o.partitions, o.fsync.c_str(), mps, mbps);
     out.write(buf, std::min<int>(len, sizeof(buf) - 1));
+    if (o.value_schema != "none") {
+      out << " [" << o.value_schema << " payloads, schema.validation=" << o.schema_validation << "]";
+    }
     if (has_latency) {
       len = std::snprintf(buf, sizeof(buf), ", latency p50 %.3f ms p99 %.3f ms max %.3f ms",
                           Quantile(f.latency_us, 0.5), Quantile(f.latency_us, 0.99),
@@ -502,6 +514,17 @@ Status Validate(const KafkaBenchOptions& o) {
   if (o.linger_ms < 0) return Status::InvalidArgument("--linger-ms must be >= 0");
   auto config = storage::TopicConfig::FromMap({{"fsync", o.fsync}});
   if (!config.ok()) return Status::InvalidArgument("--fsync: " + config.error().message());
+  if (o.value_schema != "none" && o.value_schema != "json" && o.value_schema != "avro") {
+    return Status::InvalidArgument("--value-schema must be none, json or avro, got '" +
+                                   o.value_schema + "'");
+  }
+  if (o.value_schema != "none" && !o.embedded) {
+    return Status::InvalidArgument("--value-schema needs --embedded");
+  }
+  auto policy = storage::TopicConfig::FromMap({{"schema.validation", o.schema_validation}});
+  if (!policy.ok()) {
+    return Status::InvalidArgument("--schema-validation: " + policy.error().message());
+  }
   return Status();
 }
 
@@ -532,6 +555,13 @@ void AddKafkaBenchOptions(CLI::App& cmd, KafkaBenchOptions* o) {
   cmd.add_option("--data-dir", o->data_dir,
                  "--embedded: parent of the temp data dir (default $MESHD_BENCH_DIR or /tmp)");
   cmd.add_flag("--json", o->json, "print one JSON object");
+  cmd.add_option("--value-schema", o->value_schema,
+                 "--embedded: none | json | avro (valid Confluent-framed payloads of a schema "
+                 "registered for the topic)")
+      ->capture_default_str();
+  cmd.add_option("--schema-validation", o->schema_validation,
+                 "with --value-schema: the new topic's schema.validation (none | warn | strict)")
+      ->capture_default_str();
 }
 
 int RunKafkaBench(const KafkaBenchOptions& options, std::ostream& out) {
@@ -541,6 +571,7 @@ int RunKafkaBench(const KafkaBenchOptions& options, std::ostream& out) {
   const bool fresh_topic = o.topic.empty();
   const std::string topic = fresh_topic ? "kbench-" + RandomSuffix() : o.topic;
 
+  SchemaBench schema_bench;  // outlives the broker that validates with it
   std::unique_ptr<EmbeddedBroker> broker;
   std::string bootstrap = o.bootstrap;
   if (o.embedded) {
@@ -550,18 +581,26 @@ int RunKafkaBench(const KafkaBenchOptions& options, std::ostream& out) {
       const char* env = std::getenv("MESHD_BENCH_DIR");
       parent = env && *env ? env : fs::temp_directory_path().string();
     }
-    auto b = EmbeddedBroker::Start(parent, o.server_threads);
+    if (o.value_schema != "none") {
+      auto sb = PrepareSchemaBench(o.value_schema, topic, o.size);
+      if (!sb.ok()) return Fail(sb.error());
+      schema_bench = std::move(sb).value();
+    }
+    auto b = EmbeddedBroker::Start(parent, o.server_threads, schema_bench.validator);
     if (!b.ok()) return Fail(b.error());
     broker = std::move(b).value();
     bootstrap = broker->bootstrap();
-    auto config = storage::TopicConfig::FromMap({{"fsync", o.fsync}});
+    std::map<std::string, std::string> topic_config{{"fsync", o.fsync}};
+    if (o.value_schema != "none") topic_config["schema.validation"] = o.schema_validation;
+    auto config = storage::TopicConfig::FromMap(topic_config);
     auto created = broker->log().CreateTopic(topic, o.partitions, *config);
     if (!created.ok() && created.error().code() != StatusCode::kAlreadyExists) {
       return Fail(created.error());
     }
   }
 
-  const std::string payload(static_cast<size_t>(o.size), 'x');
+  const std::string payload =
+      o.value_schema != "none" ? schema_bench.payload : std::string(static_cast<size_t>(o.size), 'x');
   // Producer (also fills the topic before a consume run).
   int linger = o.mode == "latency" ? 0 : o.linger_ms;
   DeliveryState state;

@@ -49,6 +49,14 @@ struct KafkaBenchOptions {
   std::string data_dir;                // --embedded: parent of the temp dir
                                        // (default $MESHD_BENCH_DIR, else /tmp)
   bool json = false;
+  // --value-schema json|avro (--embedded only): the embedded broker gets an
+  // in-memory schema registry with a CustomerPurchase schema registered for
+  // the topic, and every message is one valid Confluent-framed payload of
+  // `size` bytes (see bench_schema.h). The new topic's schema.validation is
+  // --schema-validation, so runs that differ only in it (none vs strict)
+  // measure the validation cost on the produce path.
+  std::string value_schema = "none";       // none | json | avro
+  std::string schema_validation = "strict";  // none | warn | strict
 };
 
 // Runs the benchmark and prints its result to `out`. Returns a process exit
@@ -62,7 +70,7 @@ int RunKafkaBench(const KafkaBenchOptions& options);
 // Adds the flags of `meshd bench kafka` to `cmd`, parsed into *options
 // (which must outlive parsing): --bootstrap | --embedded, --mode, --messages,
 // --size, --acks, --linger-ms, --topic, --partitions, --fsync,
-// --server-threads, --data-dir, --json.
+// --server-threads, --data-dir, --json, --value-schema, --schema-validation.
 void AddKafkaBenchOptions(CLI::App& cmd, KafkaBenchOptions* options);
 
 }  // namespace meshd::cli

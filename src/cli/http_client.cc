@@ -1,5 +1,7 @@
 #include "cli/http_client.h"
 
+#include <cstdlib>
+
 #include <boost/asio/connect.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
@@ -80,6 +82,10 @@ Result<HttpResult> HttpClient::Send(const std::string& method, const std::string
   req.set(bhttp::field::user_agent, "meshd-cli");
   req.keep_alive(true);
   if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+  // Servers started with --auth required want an API token; every client
+  // command picks it up from MESHD_TOKEN unless the caller set one.
+  if (const char* token = std::getenv("MESHD_TOKEN"); token != nullptr && *token != '\0')
+    req.set(bhttp::field::authorization, std::string("Bearer ") + token);
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   req.prepare_payload();

@@ -46,6 +46,12 @@ struct RequestContext {
   boost::asio::any_io_executor executor;             // the connection's strand
   uint64_t connection_id = 0;                        // unique per TCP connection
   std::string remote;                                // "ip:port"
+  std::string route;                                 // matched pattern ("/v1/topics/{topic}/events")
+  // Set by access control's middleware after authentication; empty name =
+  // anonymous (authentication off).
+  std::string principal;
+  std::string principal_domain;
+  bool principal_admin = false;
 
   // First value of a query parameter, or nullptr.
   const std::string* Query(std::string_view name) const;
@@ -55,6 +61,12 @@ struct RequestContext {
 };
 
 using Handler = std::function<boost::asio::awaitable<Reply>(RequestContext&)>;
+
+// Wraps every routed handler (authentication, authorization, auditing): it
+// runs after routing (ctx.route and path params are set) and calls `next`
+// to run the handler, or answers itself.
+using Middleware =
+    std::function<boost::asio::awaitable<Reply>(RequestContext& ctx, const Handler& next)>;
 
 // Called by the server when a connection closes (for per-connection state such
 // as HTTP consumer-group members derived from the connection).

@@ -82,7 +82,8 @@ std::multimap<std::string, std::string> ParseQuery(std::string_view query) {
 }
 
 void Router::Add(Method method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{method, SplitPath(pattern), std::move(handler)});
+  std::vector<std::string> segments = SplitPath(pattern);
+  routes_.push_back(Route{method, std::move(segments), std::move(handler), std::move(pattern)});
 }
 
 bool Router::MatchRoute(const Route& r, const std::vector<std::string>& parts,
@@ -134,6 +135,7 @@ Router::Match Router::Find(Method method, std::string_view path) const {
     if (score > best_score) {
       best_score = score;
       m.handler = &r.handler;
+      m.pattern = &r.pattern;
       m.params = std::move(params);
       m.path_matched = true;
     }
@@ -161,8 +163,10 @@ boost::asio::awaitable<Reply> Router::Dispatch(RequestContext& ctx) const {
                                   req.version(), req.keep_alive()));
   }
   ctx.path_params = std::move(m.params);
+  if (m.pattern != nullptr) ctx.route = *m.pattern;
   std::string failure;
   try {
+    if (middleware_) co_return co_await middleware_(ctx, *m.handler);
     co_return co_await (*m.handler)(ctx);
   } catch (const std::exception& e) {
     failure = e.what();

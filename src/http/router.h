@@ -22,9 +22,13 @@ namespace meshd::http {
 class Router {
  public:
   void Add(Method method, std::string pattern, Handler handler);
+  // Installs a middleware around every matched handler (before the server
+  // starts). Unmatched requests (404/405) do not reach it.
+  void set_middleware(Middleware middleware) { middleware_ = std::move(middleware); }
 
   struct Match {
     const Handler* handler = nullptr;           // null → see path_matched
+    const std::string* pattern = nullptr;       // the matched route's pattern
     bool path_matched = false;                  // true → 405, false → 404
     std::string allowed;                        // "GET, POST" for 405
     std::map<std::string, std::string> params;  // decoded path parameters
@@ -41,10 +45,12 @@ class Router {
     Method method;
     std::vector<std::string> segments;  // "{x}" = param, "{x...}" = rest
     Handler handler;
+    std::string pattern;
   };
   static bool MatchRoute(const Route& r, const std::vector<std::string>& parts,
                          std::map<std::string, std::string>* params, int* literal_score);
   std::vector<Route> routes_;
+  Middleware middleware_;
 };
 
 // Splits "/a/b/c" into {"a","b","c"} (empty segments dropped).

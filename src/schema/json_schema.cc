@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <cstring>
 #include <regex>
 #include <set>
 #include <unordered_map>
@@ -39,6 +40,12 @@ struct Node {
   std::vector<std::pair<std::regex, const Node*>> pattern_properties;
   const Node* additional_properties = nullptr;
   std::vector<std::string> required;
+  // For the yes/no pass: when every required name is also one of (at most
+  // 64) `properties`, one walk over the instance's members matches them to
+  // properties and marks the required ones seen, instead of a member lookup
+  // per property and per required name.
+  std::vector<int> required_index;  // per required name: its index in properties
+  bool required_all_indexed = false;
   std::vector<std::pair<std::string, std::vector<std::string>>> dep_required;
   std::vector<std::pair<std::string, const Node*>> dep_schemas;
   const Node* property_names = nullptr;
@@ -474,6 +481,17 @@ struct JsonSchemaValidator::Impl {
         }
       }
     }
+    if (n->properties.size() <= 64) {
+      n->required_all_indexed = true;
+      for (const auto& r : n->required) {
+        int index = -1;
+        for (size_t i = 0; i < n->properties.size() && index < 0; ++i) {
+          if (n->properties[i].first == r) index = static_cast<int>(i);
+        }
+        if (index < 0) n->required_all_indexed = false;
+        n->required_index.push_back(index);
+      }
+    }
     for (auto [k, vec] : {std::pair{"allOf", &n->all_of}, std::pair{"anyOf", &n->any_of},
                           std::pair{"oneOf", &n->one_of}}) {
       if (const auto* a = o.if_contains(k); a && a->is_array()) {
@@ -492,6 +510,7 @@ namespace {
 // Validates `v` against `n`. With `err` non-null, the first failure is
 // described there, with `path` as the instance location.
 bool Check(const Node* n, const json::value& v, std::string* err, std::string& path);
+bool CheckObjectFast(const Node* n, const json::value& v, std::string& path);
 
 bool Fail(std::string* err, const std::string& path, const std::string& what) {
   if (err && err->empty()) *err = "at '" + (path.empty() ? std::string("/") : path) + "': " + what;
@@ -517,6 +536,55 @@ bool Sub(const Node* n, const json::value& v, std::string* err, std::string& pat
   bool ok = Check(n, v, err, path);
   path.resize(old);
   return ok;
+}
+
+// The object keywords of the yes/no pass (no error to explain): one walk
+// over the members. Same verdict as the explaining branch of Check.
+bool CheckObjectFast(const Node* n, const json::value& v, std::string& path) {
+  const json::object& o = v.get_object();
+  if (n->max_properties && o.size() > *n->max_properties) return false;
+  if (n->min_properties && o.size() < *n->min_properties) return false;
+  for (const auto& [name, names] : n->dep_required) {
+    if (!o.contains(name)) continue;
+    for (const auto& r : names) {
+      if (!o.contains(r)) return false;
+    }
+  }
+  for (const auto& [name, s] : n->dep_schemas) {
+    if (o.contains(name) && !Check(s, v, nullptr, path)) return false;
+  }
+  const bool scan = n->additional_properties || !n->pattern_properties.empty() || n->property_names;
+  uint64_t seen = 0;
+  for (const auto& kv : o) {
+    std::string_view key = kv.key();
+    bool matched = false;
+    for (size_t i = 0; i < n->properties.size(); ++i) {
+      const std::string& name = n->properties[i].first;
+      if (name.size() == key.size() && std::memcmp(name.data(), key.data(), key.size()) == 0) {
+        matched = true;
+        seen |= uint64_t{1} << i;
+        if (!Check(n->properties[i].second, kv.value(), nullptr, path)) return false;
+        break;  // property names are unique
+      }
+    }
+    if (!scan) continue;
+    for (const auto& [re, s] : n->pattern_properties) {
+      if (std::regex_search(key.begin(), key.end(), re)) {
+        matched = true;
+        if (!Check(s, kv.value(), nullptr, path)) return false;
+      }
+    }
+    if (!matched && n->additional_properties && !Check(n->additional_properties, kv.value(), nullptr, path)) {
+      return false;
+    }
+    if (n->property_names && !Check(n->property_names, json::value(json::string(key)), nullptr, path)) {
+      return false;
+    }
+  }
+  for (int index : n->required_index) {
+    if ((seen & (uint64_t{1} << index)) == 0) return false;
+  }
+  return true;
 }
 
 bool Check(const Node* n, const json::value& v, std::string* err, std::string& path) {
@@ -601,6 +669,8 @@ bool Check(const Node* n, const json::value& v, std::string* err, std::string& p
       }
       if (!any) return Fail(err, path, "contains: no item matches");
     }
+  } else if (v.is_object() && err == nullptr && n->required_all_indexed) {
+    if (!CheckObjectFast(n, v, path)) return false;
   } else if (v.is_object()) {
     const auto& o = v.get_object();
     if (n->max_properties && o.size() > *n->max_properties) return Fail(err, path, "maxProperties exceeded");

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cstdio>
 #include <functional>
 #include <set>
 
 #include "base/logging.h"
 #include "metrics/metrics.h"
 #include "record/record_batch.h"
+#include "storage/internal_topic.h"
 
 namespace meshd::schema {
 
@@ -23,6 +25,22 @@ struct SchemaRegistry::Compiled {
 namespace {
 
 RegistryError Err(int code, std::string msg) { return RegistryError{code, std::move(msg)}; }
+
+// Confluent's rule (QualifiedSubject.isValidSubject): no ISO control
+// characters (C0, DEL, C1), and not one of the reserved context names.
+bool ValidSubjectName(const std::string& s) {
+  if (s.empty() || s == "__GLOBAL" || s == "__EMPTY") return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    // U+0080..U+009F are C2 80..C2 9F in UTF-8.
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      return false;
+    }
+  }
+  return true;
+}
 
 RegistryError SubjectNotFound(const std::string& s) {
   return Err(40401, "Subject '" + s + "' not found.");
@@ -104,57 +122,35 @@ SchemaRegistry::~SchemaRegistry() = default;
 Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(storage::EventLog* log) {
   std::unique_ptr<SchemaRegistry> r(new SchemaRegistry(log));
   if (log != nullptr) {
-    auto d = log->DescribeTopic(kTopic);
-    if (!d.ok()) {
-      auto cfg = storage::TopicConfig::FromMap(
-          {{"cleanup.policy", "compact"}, {"retention.ms", "-1"}, {"fsync", "always"}});
-      if (!cfg.ok()) return cfg.status();
-      auto c = log->CreateTopic(kTopic, 1, *cfg);
-      if (!c.ok() && c.status().code() != StatusCode::kAlreadyExists) return c.status();
-    }
+    MESHD_TRY(storage::EnsureInternalTopic(*log, kTopic));
     MESHD_TRY(r->Replay());
   }
   return r;
 }
 
 Status SchemaRegistry::Replay() {
-  int64_t next = 0;
-  while (true) {
-    MESHD_ASSIGN_OR_RETURN(storage::FetchResult f, log_->Fetch(kTopic, 0, next, 1 << 20));
-    if (f.slices.empty()) break;
-    std::string bytes;
-    MESHD_TRY(f.ReadInto(&bytes));
-    MESHD_ASSIGN_OR_RETURN(auto batches, record::SplitBatches(bytes, true));
-    if (batches.empty()) break;
-    int64_t before = next;
-    for (auto b : batches) {
-      MESHD_ASSIGN_OR_RETURN(auto header, record::ParseHeader(b));
-      if (header.control()) {
-        next = std::max(next, header.last_offset() + 1);
-        continue;
-      }
-      MESHD_ASSIGN_OR_RETURN(auto records, record::DecodeRecords(b));
-      for (const auto& rec : records) {
-        if (rec.offset < next || !rec.key) continue;
-        boost::system::error_code ec;
-        json::value key = json::parse(*rec.key, ec);
-        if (ec) continue;
-        if (rec.value) {
-          json::value val = json::parse(*rec.value, ec);
-          if (!ec) Apply(key, &val);
-        } else {
-          Apply(key, nullptr);
-        }
-      }
-      next = std::max(next, header.last_offset() + 1);
+  return storage::ReplayTopic(*log_, kTopic, 0, [this](const record::Record& rec) {
+    if (!rec.key) return;
+    boost::system::error_code ec;
+    json::value key = json::parse(*rec.key, ec);
+    if (ec) return;
+    if (rec.value) {
+      json::value val = json::parse(*rec.value, ec);
+      if (!ec) Apply(key, &val);
+    } else {
+      Apply(key, nullptr);
     }
-    if (next == before || next >= f.high_watermark) break;
-  }
-  return Status::Ok();
+  });
 }
 
 // Applies one `_schemas` record (null value = tombstone) to the in-memory state.
 void SchemaRegistry::Apply(const json::value& key, const json::value* value) {
+  {
+    // Any change may alter what a framed id resolves to (registration,
+    // soft/hard delete); the produce path re-resolves on its next record.
+    std::unique_lock<std::shared_mutex> lock(framed_mu_);
+    framed_.clear();
+  }
   if (!key.is_object()) return;
   const auto& k = key.get_object();
   const auto* kt = k.if_contains("keytype");
@@ -422,8 +418,20 @@ std::vector<std::string> SchemaRegistry::CheckLocked(const std::string& subject,
 RegResult<std::pair<int32_t, int32_t>> SchemaRegistry::Register(const std::string& subject,
                                                                 SchemaInput input) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (subject.empty() || subject.find('\0') != std::string::npos) {
-    return Err(42208, "The specified subject '" + subject + "' is not a valid subject name");
+  if (!ValidSubjectName(subject)) {
+    std::string shown;
+    for (char c : subject) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "\\x%02x", u);
+        shown += buf;
+      } else {
+        shown += c;
+      }
+    }
+    return Err(42208, "The specified subject '" + shown + "' is not a valid subject name "
+                      "(empty, a control character, or a reserved name)");
   }
   RegistryMode mode = ModeLocked(subject);
   if (mode == RegistryMode::kReadOnly || mode == RegistryMode::kReadOnlyOverride) {
@@ -846,30 +854,36 @@ Status SchemaRegistry::ValidateData(const Compiled& c, const json::value& data) 
   return c.validator->Validate(data);
 }
 
-Status SchemaRegistry::Outcome(const std::string& subject, const TopicSchemaPolicy& policy, Status s) {
-  // Counters are cached per subject: Registry::GetCounter takes a lock and
-  // builds a label map, too slow for every produced record.
-  std::pair<metrics::Counter*, metrics::Counter*> counters;
-  {
-    std::lock_guard<std::mutex> lock(counters_mu_);
-    auto it = counters_.find(subject);
-    if (it == counters_.end()) {
-      it = counters_.emplace(subject, std::make_pair(
-          &Counter("meshd_schema_validations_total", "Payloads validated against a registered schema", subject),
-          &Counter("meshd_schema_validation_failures_total", "Payloads that failed schema validation", subject)))
-          .first;
-    }
-    counters = it->second;
+std::pair<metrics::Counter*, metrics::Counter*> SchemaRegistry::CountersFor(const std::string& subject) {
+  // Cached per subject: Registry::GetCounter takes a lock and builds a label
+  // map, too slow for every produced record.
+  std::lock_guard<std::mutex> lock(counters_mu_);
+  auto it = counters_.find(subject);
+  if (it == counters_.end()) {
+    it = counters_.emplace(subject, std::make_pair(
+        &Counter("meshd_schema_validations_total", "Payloads validated against a registered schema", subject),
+        &Counter("meshd_schema_validation_failures_total", "Payloads that failed schema validation", subject)))
+        .first;
   }
-  counters.first->Inc();
+  return it->second;
+}
+
+Status SchemaRegistry::Count(metrics::Counter* validations, metrics::Counter* failures,
+                             const std::string& subject, const TopicSchemaPolicy& policy, Status s) {
+  validations->Inc();
   if (s.ok()) return s;
-  counters.second->Inc();
+  failures->Inc();
   if (policy.mode == ValidationMode::kWarn) {
     logging::Get("schema")->warn("schema validation failed (warn mode, accepted): subject '{}': {}",
                                  subject, s.message());
     return Status::Ok();
   }
   return s;
+}
+
+Status SchemaRegistry::Outcome(const std::string& subject, const TopicSchemaPolicy& policy, Status s) {
+  auto [validations, failures] = CountersFor(subject);
+  return Count(validations, failures, subject, policy, std::move(s));
 }
 
 namespace {
@@ -898,7 +912,7 @@ Status SchemaRegistry::ValidateForTopic(const std::string& topic, const TopicSch
     std::string record = dataschema;
     if (auto p = dataschema.find("/schemas/ids/"); p != std::string::npos) {
       id = ParseInt32(dataschema.substr(p + 13));
-      if (!id) return Outcome(topic, policy, Status::InvalidArgument("dataschema '" + dataschema + "' has an invalid schema id"));
+      if (!id) return Outcome(topic + "-value", policy, Status::InvalidArgument("dataschema '" + dataschema + "' has an invalid schema id"));
     } else if (auto s = dataschema.find("/subjects/"); s != std::string::npos) {
       auto v = dataschema.find("/versions/", s + 10);
       subject = dataschema.substr(s + 10, v == std::string::npos ? std::string::npos : v - s - 10);
@@ -906,13 +920,13 @@ Status SchemaRegistry::ValidateForTopic(const std::string& topic, const TopicSch
     }
     if (id) {
       auto c = CompiledForId(*id);
-      if (!c.ok()) return Outcome(topic, policy, Status::InvalidArgument("event for topic '" + topic + "': " + c.error().message));
+      if (!c.ok()) return Outcome(topic + "-value", policy, Status::InvalidArgument("event for topic '" + topic + "': " + c.error().message));
       compiled = c.value();
-      subject = "id " + std::to_string(*id);
+      subject = SubjectFor(topic, false, policy.strategy, compiled->record_name);
     } else {
       if (subject.empty()) {
         if (policy.strategy != SubjectStrategy::kTopicName && record.empty()) {
-          return Outcome(topic, policy, Status::InvalidArgument(
+          return Outcome(topic + "-value", policy, Status::InvalidArgument(
               "event for topic '" + topic + "' names no record (dataschema) for the " +
               "RecordName/TopicRecordName subject strategy"));
         }
@@ -938,52 +952,124 @@ Status SchemaRegistry::ValidateForTopic(const std::string& topic, const TopicSch
   return Outcome(subject, policy, std::move(s));
 }
 
+SchemaRegistry::FramedTarget SchemaRegistry::ResolveFramedLocked(const FramedKeyView& key) {
+  FramedTarget t;
+  const std::string topic(key.topic);
+  auto c = CompiledForId(key.id);
+  if (c.ok()) {
+    t.compiled = c.value();
+    t.subject = SubjectFor(topic, key.is_key, key.strategy, t.compiled->record_name);
+    if (auto it = subjects_.find(t.subject); it != subjects_.end()) {
+      for (const auto& v : it->second) t.registered = t.registered || (v.id == key.id && !v.deleted);
+    }
+  } else {
+    // Unknown id: the record's subject cannot be derived from its schema, so
+    // the failure is counted under the TopicName subject.
+    t.subject = SubjectFor(topic, key.is_key, SubjectStrategy::kTopicName, "");
+  }
+  std::tie(t.validations, t.failures) = CountersFor(t.subject);
+  return t;
+}
+
+namespace {
+
+// Parses a JSON payload into a thread-local arena: no heap allocation per
+// record once the arena has grown to the largest payload seen.
+class JsonArena {
+ public:
+  json::value Parse(std::string_view text, boost::system::error_code& ec) {
+    if (text.size() * 4 + 4096 > buffer_size_) {
+      buffer_size_ = text.size() * 4 + 4096;
+      buffer_ = std::make_unique<unsigned char[]>(buffer_size_);
+    }
+    resource_.emplace(buffer_.get(), buffer_size_);
+    return json::parse(text, ec, json::storage_ptr(&*resource_));
+  }
+  // Releases what the last Parse used (the value must be destroyed first).
+  void Reset() { resource_.reset(); }
+
+ private:
+  std::unique_ptr<unsigned char[]> buffer_;
+  size_t buffer_size_ = 0;
+  std::optional<json::monotonic_resource> resource_;
+};
+
+}  // namespace
+
 Status SchemaRegistry::ValidateFramed(const std::string& topic, bool is_key,
                                       const TopicSchemaPolicy& policy, std::string_view payload) {
   if (policy.mode == ValidationMode::kNone) return Status::Ok();
-  const std::string what = std::string(is_key ? "key" : "value") + " of a record for topic '" + topic + "'";
+  auto what = [&] {
+    return std::string(is_key ? "key" : "value") + " of a record for topic '" + topic + "'";
+  };
   if (payload.size() < 5 || payload[0] != 0) {
-    return Outcome(topic, policy, Status::InvalidArgument(
-        what + " is not in the Confluent wire format (magic byte 0 + 4-byte schema id)"));
+    // No schema id: counted under the TopicName subject.
+    const std::string subject = SubjectFor(topic, is_key, SubjectStrategy::kTopicName, "");
+    auto [validations, failures] = CountersFor(subject);
+    return Count(validations, failures, subject, policy, Status::InvalidArgument(
+        what() + " is not in the Confluent wire format (magic byte 0 + 4-byte schema id)"));
   }
   int32_t id = static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(payload[1])) << 24) |
                                     (static_cast<uint32_t>(static_cast<uint8_t>(payload[2])) << 16) |
                                     (static_cast<uint32_t>(static_cast<uint8_t>(payload[3])) << 8) |
                                     static_cast<uint32_t>(static_cast<uint8_t>(payload[4])));
-  std::shared_ptr<const Compiled> compiled;
-  std::string subject;
+  const FramedKeyView key{topic, is_key, policy.strategy, id};
+  // Fast path: a cached resolution. Entries are never modified, only
+  // dropped wholesale (Apply), so a copy of the fields is all we need.
+  FramedTarget target;
+  bool cached = false;
   {
+    std::shared_lock<std::shared_mutex> lock(framed_mu_);
+    if (auto it = framed_.find(key); it != framed_.end()) {
+      target.compiled = it->second.compiled;
+      target.registered = it->second.registered;
+      target.validations = it->second.validations;
+      target.failures = it->second.failures;
+      cached = true;
+      if (!target.compiled || !target.registered) target.subject = it->second.subject;
+    }
+  }
+  if (!cached) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto c = CompiledForId(id);
-    if (!c.ok()) {
-      return Outcome(topic, policy, Status::InvalidArgument(what + " uses unknown schema id " + std::to_string(id)));
-    }
-    compiled = c.value();
-    subject = SubjectFor(topic, is_key, policy.strategy, compiled->record_name);
-    bool registered = false;
-    if (auto it = subjects_.find(subject); it != subjects_.end()) {
-      for (const auto& v : it->second) registered = registered || (v.id == id && !v.deleted);
-    }
-    if (!registered) {
-      return Outcome(subject, policy, Status::InvalidArgument(
-          what + " uses schema id " + std::to_string(id) + ", which is not registered under subject '" +
-          subject + "'"));
-    }
+    target = ResolveFramedLocked(key);
+    std::unique_lock<std::shared_mutex> wlock(framed_mu_);
+    framed_.emplace(FramedKey{topic, is_key, policy.strategy, id}, target);
+  }
+  if (!target.compiled) {
+    return Count(target.validations, target.failures, target.subject, policy,
+                 Status::InvalidArgument(what() + " uses unknown schema id " + std::to_string(id)));
+  }
+  if (!target.registered) {
+    return Count(target.validations, target.failures, target.subject, policy, Status::InvalidArgument(
+        what() + " uses schema id " + std::to_string(id) + ", which is not registered under subject '" +
+        target.subject + "'"));
   }
   std::string_view body = payload.substr(5);
+  const Compiled& compiled = *target.compiled;
   Status s;
-  if (compiled->parsed.type == SchemaType::kAvro) {
-    s = compiled->parsed.avro->ValidateBinary(body);
+  if (compiled.parsed.type == SchemaType::kAvro) {
+    s = compiled.parsed.avro->ValidateBinary(body);
   } else {
+    thread_local JsonArena arena;
     boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    s = ec ? Status::InvalidArgument("payload is not JSON: " + ec.message()) : ValidateData(*compiled, v);
+    {
+      json::value v = arena.Parse(body, ec);
+      if (ec) {
+        s = Status::InvalidArgument("payload is not JSON: " + ec.message());
+      } else if (!compiled.validator->IsValid(v)) {
+        s = compiled.validator->Validate(v);  // the slow pass that explains
+      }
+    }
+    arena.Reset();
   }
-  if (!s.ok()) {
-    s = Status::InvalidArgument(what + " does not match schema id " + std::to_string(id) + " (subject '" +
-                                subject + "'): " + s.message());
+  if (s.ok()) {
+    target.validations->Inc();
+    return s;
   }
-  return Outcome(subject, policy, std::move(s));
+  if (target.subject.empty()) target.subject = SubjectFor(topic, is_key, policy.strategy, compiled.record_name);
+  s = Status::InvalidArgument(what() + " does not match schema id " + std::to_string(id) + " (subject '" +
+                              target.subject + "'): " + s.message());
+  return Count(target.validations, target.failures, target.subject, policy, std::move(s));
 }
 
 }  // namespace meshd::schema

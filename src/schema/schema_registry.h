@@ -19,7 +19,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -189,6 +192,42 @@ class SchemaRegistry {
   VersionInfo InfoLocked(const std::string& subject, const Version& v) const;
   Status ValidateData(const Compiled& c, const boost::json::value& data) const;
   Status Outcome(const std::string& subject, const TopicSchemaPolicy& policy, Status s);
+  std::pair<metrics::Counter*, metrics::Counter*> CountersFor(const std::string& subject);
+  static Status Count(metrics::Counter* validations, metrics::Counter* failures,
+                      const std::string& subject, const TopicSchemaPolicy& policy, Status s);
+
+  // What a Confluent-framed record of (topic, key/value, strategy, schema
+  // id) resolves to. Kafka produce validates every record, so this is cached
+  // (ValidateFramed's fast path takes no registry lock and builds no strings)
+  // and the whole cache is dropped whenever the registry state changes.
+  struct FramedKey {
+    std::string topic;
+    bool is_key = false;
+    SubjectStrategy strategy = SubjectStrategy::kTopicName;
+    int32_t id = 0;
+  };
+  struct FramedKeyView {
+    std::string_view topic;
+    bool is_key;
+    SubjectStrategy strategy;
+    int32_t id;
+  };
+  struct FramedKeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::tie(a.id, a.is_key, a.strategy, a.topic) <
+             std::tie(b.id, b.is_key, b.strategy, b.topic);
+    }
+  };
+  struct FramedTarget {
+    std::shared_ptr<const Compiled> compiled;  // null: unknown schema id
+    std::string subject;
+    bool registered = false;  // the id is live under `subject`
+    metrics::Counter* validations = nullptr;
+    metrics::Counter* failures = nullptr;
+  };
+  FramedTarget ResolveFramedLocked(const FramedKeyView& key);
 
   storage::EventLog* log_;
   mutable std::mutex mu_;
@@ -203,6 +242,9 @@ class SchemaRegistry {
   int32_t max_id_ = 0;
   std::mutex counters_mu_;
   std::map<std::string, std::pair<metrics::Counter*, metrics::Counter*>> counters_;
+  // Lock order: mu_, then framed_mu_.
+  std::shared_mutex framed_mu_;
+  std::map<FramedKey, FramedTarget, FramedKeyLess> framed_;
 };
 
 }  // namespace meshd::schema

@@ -1,7 +1,9 @@
 #include "storage/event_log.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace meshd::storage {
@@ -31,6 +33,11 @@ Status FetchResult::ReadInto(std::string* out) const {
         return Status::FromErrno("pread fetch slice", errno);
       }
       done += n;
+    }
+    if (s.drop_cache_below > s.position) {
+      // Advice only; a failure just leaves the pages cached.
+      (void)::posix_fadvise(*s.fd, s.position, std::min(s.size, s.drop_cache_below - s.position),
+                            POSIX_FADV_DONTNEED);
     }
   }
   return Status::Ok();

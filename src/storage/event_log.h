@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ struct FileSlice {
   std::shared_ptr<const int> fd;  // points at an open fd; closed when last owner goes
   int64_t position = 0;
   int64_t size = 0;
+  // File positions below this had their page cache dropped by the log
+  // (LocalLogOptions::page_cache_keep_bytes): ReadInto drops the pages it
+  // read there again, so that a reader far behind the tail recycles a few
+  // pages instead of refilling the cache with the whole backlog.
+  int64_t drop_cache_below = 0;
 };
 
 struct FetchResult {
@@ -104,6 +110,16 @@ class EventLog {
   using AppendCallback = std::function<void(Result<AppendResult>)>;
   virtual void AppendAsync(const std::string& topic, int32_t partition, std::string batches,
                            AppendCallback done) = 0;
+
+  // As AppendAsync, but takes the batches from the caller's buffer without a
+  // copy: the log may rewrite each batch's BaseOffset in place, and does not
+  // touch the buffer after this call returns (an implementation that needs
+  // the bytes later copies them). The Kafka server appends straight from the
+  // request frame this way. The default copies into AppendAsync.
+  virtual void AppendAsyncInPlace(const std::string& topic, int32_t partition,
+                                  std::span<char> batches, AppendCallback done) {
+    AppendAsync(topic, partition, std::string(batches.data(), batches.size()), std::move(done));
+  }
 
   virtual Result<FetchResult> Fetch(const std::string& topic, int32_t partition, int64_t offset,
                                     int32_t max_bytes) const = 0;

@@ -602,14 +602,21 @@ Result<AppendResult> LocalLog::Append(const std::string& topic, int32_t partitio
                                       std::string batches) {
   std::promise<Result<AppendResult>> promise;
   auto future = promise.get_future();
-  AppendInternal(topic, partition, std::move(batches),
+  AppendInternal(topic, partition, batches,
                  [&promise](Result<AppendResult> r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 
 void LocalLog::AppendAsync(const std::string& topic, int32_t partition, std::string batches,
                            AppendCallback done) {
-  AppendInternal(topic, partition, std::move(batches), std::move(done));
+  // AppendInternal is done with the bytes when it returns (the fsync wait
+  // keeps only the callback), so the string may die here.
+  AppendInternal(topic, partition, batches, std::move(done));
+}
+
+void LocalLog::AppendAsyncInPlace(const std::string& topic, int32_t partition,
+                                  std::span<char> batches, AppendCallback done) {
+  AppendInternal(topic, partition, batches, std::move(done));
 }
 
 Status LocalLog::RollLocked(Partition& p, const TopicConfig&) {
@@ -621,8 +628,9 @@ Status LocalLog::RollLocked(Partition& p, const TopicConfig&) {
   return Status::Ok();
 }
 
-void LocalLog::AppendInternal(const std::string& topic, int32_t partition, std::string batches,
-                              AppendCallback done) {
+void LocalLog::AppendInternal(const std::string& topic, int32_t partition,
+                              std::span<char> buffer, AppendCallback done) {
+  const std::string_view batches(buffer.data(), buffer.size());
   const int64_t start_us = MonoMicros();
   const std::string where = PartitionName(topic, partition);
   if (closed_) return done(Status::Unavailable("storage is closed"));
@@ -695,7 +703,7 @@ void LocalLog::AppendInternal(const std::string& topic, int32_t partition, std::
         }
       }
       h.base_offset = next;
-      record::SetBaseOffset(batches.data() + positions[i], next);
+      record::SetBaseOffset(buffer.data() + positions[i], next);
       if (h.producer_id >= 0) p->producers.Update(h);
       metas.push_back({next, h.last_offset(), h.max_timestamp, static_cast<int64_t>(h.total_size())});
       written_records += h.records_count;
@@ -832,6 +840,21 @@ void LocalLog::RunSync(SyncJob& j) {
   if (j.dir_dirty) j.status = SyncDir(j.p->dir);
 }
 
+void LocalLog::DropSyncedCache(const SyncJob& j) const {
+  // Advise in chunks: one fadvise per few MiB, not one per group commit.
+  constexpr int64_t kDropChunk = 8LL << 20;
+  if (options_.page_cache_keep_bytes < 0) return;
+  int64_t keep = options_.page_cache_keep_bytes;  // newest bytes stay cached
+  for (size_t i = j.segs.size(); i-- > 0;) {
+    const int64_t to = std::max<int64_t>(0, j.sizes[i] - keep);
+    keep = std::max<int64_t>(0, keep - j.sizes[i]);
+    const bool older = i + 1 < j.segs.size();  // rolled: its last chance
+    if (to - j.segs[i]->cache_dropped() >= kDropChunk || (older && to > j.segs[i]->cache_dropped())) {
+      j.segs[i]->DropCacheBefore(to);
+    }
+  }
+}
+
 void LocalLog::FinishSync(SyncJob& j) {
   if (j.skip) return;
   Partition& p = *j.p;
@@ -866,6 +889,7 @@ void LocalLog::FinishSync(SyncJob& j) {
   }
   for (auto& w : ready) w.done(st);
   if (advanced) FireWatches(p.topic);
+  if (st.ok()) DropSyncedCache(j);  // after the acknowledgements: not on their path
 }
 
 void LocalLog::SyncPartition(const std::shared_ptr<Partition>& p) {
@@ -1003,7 +1027,7 @@ Result<FetchResult> LocalLog::Fetch(const std::string& topic, int32_t partition,
       }
       end = b;
     }
-    r.slices.push_back(FileSlice{seg.fd(), start, end - start});
+    r.slices.push_back(FileSlice{seg.fd(), start, end - start, seg.cache_dropped()});
     return r;
   }
   return r;

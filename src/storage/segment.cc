@@ -193,6 +193,18 @@ Status Segment::Sync() const {
   return Status::Ok();
 }
 
+void Segment::DropCacheBefore(int64_t position) {
+  position &= ~int64_t{4095};
+  int64_t from = cache_dropped_.load(std::memory_order_relaxed);
+  while (position > from) {
+    if (cache_dropped_.compare_exchange_weak(from, position, std::memory_order_relaxed)) {
+      // Advice only: a failure leaves the pages cached, which is harmless.
+      (void)::posix_fadvise(*fd_, from, position - from, POSIX_FADV_DONTNEED);
+      return;
+    }
+  }
+}
+
 void Segment::Fence(int64_t position, int64_t from_offset, std::string reason) {
   fenced_ = true;
   fence_position_ = position;

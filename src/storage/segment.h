@@ -12,6 +12,7 @@
 // state; Sync() and reads through fd() may run outside it because the fd
 // outlives the Segment (shared handle).
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -71,6 +72,13 @@ class Segment {
                 int32_t index_interval);
   Status Truncate(int64_t size);
   Status Sync() const;
+  // Asks the kernel to drop this segment's cached pages below `position`
+  // (rounded down to a page). Call only for synced bytes: clean pages are
+  // simply evicted, so nothing is lost, and later reads go to the disk.
+  // Each byte range is advised once; safe to call from any thread.
+  void DropCacheBefore(int64_t position);
+  // Bytes from the start already advised by DropCacheBefore.
+  int64_t cache_dropped() const { return cache_dropped_.load(std::memory_order_relaxed); }
   // Marks bytes from `position` unreadable: offsets >= from_offset in this
   // segment are reported as corruption instead of served.
   void Fence(int64_t position, int64_t from_offset, std::string reason);
@@ -129,6 +137,7 @@ class Segment {
   int64_t bytes_since_index_ = 0;
   std::vector<OffsetIndexEntry> index_;
   std::vector<TimeIndexEntry> time_index_;
+  std::atomic<int64_t> cache_dropped_{0};
   bool fenced_ = false;
   int64_t fence_position_ = 0;
   int64_t fence_offset_ = 0;

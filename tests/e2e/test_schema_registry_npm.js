@@ -22,7 +22,7 @@ function load() {
 function startMeshd() {
   const bin = process.env.MESHD_BIN;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshd-sr-npm-'));
-  const proc = spawn(bin, ['serve', '--data-dir', dir, '--http', '127.0.0.1:0', '--registry', '127.0.0.1:0'],
+  const proc = spawn(bin, ['serve', '--data-dir', dir, '--http', '127.0.0.1:0', '--registry', '127.0.0.1:0', '--kafka', 'off'],
                      { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no listening line within 20s')), 20000);

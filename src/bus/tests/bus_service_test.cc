@@ -169,6 +169,31 @@ TEST_F(BusServiceTest, RoutesOnlyMatchingEventsWithInputPath) {
   EXPECT_EQ(values[1], R"({"id":3})");
 }
 
+TEST_F(BusServiceTest, TopicTargetKeysRecordsByPartitionKeyPath) {
+  StartService();
+  AddRule("keyed", R"({"detail-type":["CustomerCreated"]})",
+          R"([{"Id":"t","Arn":"arn:meshd:topic:keyed","InputPath":"$.detail",
+               "KinesisParameters":{"PartitionKeyPath":"$.detail.customer.id"}}])");
+  auto r = Put(R"([{"Source":"crm","DetailType":"CustomerCreated","Detail":"{\"customer\":{\"id\":\"C0042\"}}"},
+                   {"Source":"crm","DetailType":"CustomerCreated","Detail":"{\"customer\":{\"name\":\"no id\"}}"}])");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(WaitFor([&] { return TopicValues(log_, "keyed").size() == 2; }));
+  auto recs = ReadRecords(log_, "keyed", 0, 0);
+  ASSERT_TRUE(recs.ok());
+  ASSERT_EQ(recs->size(), 2u);
+  ASSERT_TRUE((*recs)[0].key.has_value());
+  EXPECT_EQ(*(*recs)[0].key, "C0042");
+  // No value at the path: keyed by the event id instead (never dropped).
+  ASSERT_TRUE((*recs)[1].key.has_value());
+  EXPECT_EQ((*recs)[1].key->size(), 36u);
+  // A malformed path is refused at PutTargets time, naming the field.
+  auto bad = TargetFromJson(json::parse(R"({"Id":"b","Arn":"arn:meshd:topic:x","KinesisParameters":{"PartitionKeyPath":"detail"}})").as_object());
+  ASSERT_TRUE(bad.ok());
+  auto f = svc_->PutTargets("default", "keyed", {*bad});
+  bool refused = !f.ok() || !f->empty();
+  EXPECT_TRUE(refused);
+}
+
 TEST_F(BusServiceTest, PutEventsLimitsAndPerEntryErrors) {
   StartService();
   json::array eleven;

@@ -79,6 +79,34 @@ TEST(KafkaBenchTest, EmbeddedConsumeReadsBackWhatWasProduced) {
   EXPECT_GE(j["first_message_ms"].to_number<double>(), 0);
 }
 
+// --value-schema: every framed payload passes strict validation (a failed
+// delivery would make the run fail), and the payload has the asked size.
+TEST(KafkaBenchTest, EmbeddedProduceWithValueSchemaPassesStrictValidation) {
+  for (const char* kind : {"json", "avro"}) {
+    std::ostringstream out;
+    KafkaBenchOptions o = Small("produce");
+    o.size = 1024;
+    o.value_schema = kind;
+    o.schema_validation = "strict";
+    ASSERT_EQ(RunKafkaBench(o, out), kExitOk) << kind;
+    auto j = ParseOutput(out.str());
+    EXPECT_EQ(j["messages"].as_int64(), 500) << kind;
+    EXPECT_NEAR(j["bytes_per_sec"].to_number<double>() / j["msgs_per_sec"].to_number<double>(), 1024,
+                0.5)
+        << kind;
+    EXPECT_EQ(j["value_schema"].as_string(), kind);
+    EXPECT_EQ(j["schema_validation"].as_string(), "strict");
+  }
+  std::ostringstream out;
+  KafkaBenchOptions o = Small("produce");
+  o.value_schema = "xml";
+  EXPECT_EQ(RunKafkaBench(o, out), kExitUsage);
+  o = Small("produce");
+  o.value_schema = "json";
+  o.schema_validation = "sometimes";
+  EXPECT_EQ(RunKafkaBench(o, out), kExitUsage);
+}
+
 TEST(KafkaBenchTest, UnreachableBrokerIsAConnectionError) {
   std::ostringstream out;
   KafkaBenchOptions o = Small("produce");

@@ -1,11 +1,14 @@
 #pragma once
 // Produce (key 0), v0-7 (none flexible). v3+ adds TransactionalId; the
 // response gains ThrottleTimeMs at v1, LogAppendTimeMs at v2, LogStartOffset
-// at v5. `records` holds the RecordBatch v2 bytes as sent.
+// at v5. `records` holds the RecordBatch v2 bytes as sent; it points into the
+// decoded request (no copy of the ~1 MB batches), so it is valid only while
+// that buffer is.
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kafka/protocol/api_keys.h"
@@ -17,7 +20,7 @@ struct ProduceRequest {
   static constexpr ApiKey kApiKey = ApiKey::kProduce;
   struct Partition {
     int32_t index = 0;
-    std::optional<std::string> records;
+    std::optional<std::string_view> records;
   };
   struct Topic {
     std::string name;

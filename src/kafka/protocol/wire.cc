@@ -115,6 +115,18 @@ Status Reader::Bytes(std::string& v) {
 
 Status Reader::NullableBytes(std::optional<std::string>& v) { return Sized(true, true, v); }
 
+Status Reader::NullableBytes(std::optional<std::string_view>& v) {
+  int64_t n;
+  MESHD_TRY(Length(true, n, true));
+  if (n < 0) {
+    v.reset();
+    return Status::Ok();
+  }
+  v.emplace(in_.data() + pos_, static_cast<size_t>(n));
+  pos_ += static_cast<size_t>(n);
+  return Status::Ok();
+}
+
 Status Reader::ArrayLength(int64_t& n) { return Length(true, n, true); }
 
 Status Reader::TaggedFields() {
@@ -196,6 +208,14 @@ Status Writer::Bytes(std::string_view v) {
 }
 
 Status Writer::NullableBytes(const std::optional<std::string>& v) {
+  if (!v) {
+    WriteLength(-1, true);
+    return Status::Ok();
+  }
+  return Bytes(*v);
+}
+
+Status Writer::NullableBytes(const std::optional<std::string_view>& v) {
   if (!v) {
     WriteLength(-1, true);
     return Status::Ok();

@@ -42,6 +42,9 @@ class Reader {
   Status NullableString(std::optional<std::string>& v);
   Status Bytes(std::string& v);
   Status NullableBytes(std::optional<std::string>& v);
+  // As above, but without a copy: `v` points into the input, so it is valid
+  // only as long as the input is (Produce records, which can be ~1 MB).
+  Status NullableBytes(std::optional<std::string_view>& v);
   // Reads and discards a tagged-field section (flexible versions only; a
   // no-op otherwise). Unknown tags are skipped by size.
   Status TaggedFields();
@@ -121,6 +124,7 @@ class Writer {
   Status NullableString(const std::optional<std::string>& v);
   Status Bytes(std::string_view v);
   Status NullableBytes(const std::optional<std::string>& v);
+  Status NullableBytes(const std::optional<std::string_view>& v);
   // Writes an empty tagged-field section in flexible versions.
   Status TaggedFields();
 

@@ -9,6 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <memory>
+#include <vector>
+
 #include "base/endian.h"
 #include "base/logging.h"
 #include "kafka/protocol/api_keys.h"
@@ -25,6 +28,10 @@ metrics::Counter& RequestCounter(int16_t key) {
   return metrics::Registry::Default().GetCounter(
       "meshd_kafka_requests_total", "Kafka requests received, by API", {{"api", ApiName(key)}});
 }
+
+// A connection keeps its read buffer up to this size (librdkafka's produce
+// requests are up to ~1 MB); a bigger frame's buffer is freed after it.
+constexpr size_t kMaxKeptReadBuffer = 4 << 20;
 
 bool AllowedBeforeAuth(int16_t key) {
   return key == static_cast<int16_t>(ApiKey::kApiVersions) ||
@@ -92,8 +99,11 @@ asio::awaitable<void> Connection::ReadLoop() {
                std::to_string(max_frame) + "]");
       co_return;
     }
-    std::string frame(static_cast<size_t>(size), '\0');
-    co_await asio::async_read(socket_, asio::buffer(frame.data(), frame.size()),
+    if (static_cast<size_t>(size) > read_cap_) {
+      read_buf_ = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(size));
+      read_cap_ = static_cast<size_t>(size);
+    }
+    co_await asio::async_read(socket_, asio::buffer(read_buf_.get(), static_cast<size_t>(size)),
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec || closed_) {
       CloseNow(closed_ ? "" : "truncated frame: " + ec.message());
@@ -104,12 +114,16 @@ asio::awaitable<void> Connection::ReadLoop() {
       co_await space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (closed_) co_return;
-    Dispatch(std::move(frame));
+    Dispatch(std::string_view(read_buf_.get(), static_cast<size_t>(size)));
     if (closed_) co_return;
+    if (read_cap_ > kMaxKeptReadBuffer) {
+      read_buf_.reset();
+      read_cap_ = 0;
+    }
   }
 }
 
-void Connection::Dispatch(std::string frame) {
+void Connection::Dispatch(std::string_view frame) {
   if (auth_.raw_tokens && !auth_.authenticated) {
     DispatchRawSaslToken(frame);
     return;
@@ -179,10 +193,9 @@ void Connection::DispatchRawSaslToken(std::string_view token) {
   Slot slot;
   slot.seq = next_seq_++;
   slot.ready = true;
-  std::string out(4, '\0');
-  StoreBE<int32_t>(out.data(), static_cast<int32_t>(step->size()));
-  out += *step;
-  slot.frame = std::move(out);
+  slot.head.assign(4, '\0');
+  StoreBE<int32_t>(slot.head.data(), static_cast<int32_t>(step->size()));
+  slot.body = std::move(*step);
   slots_.push_back(std::move(slot));
   Flush();
 }
@@ -206,15 +219,11 @@ void Connection::OnDone(uint64_t seq, Result<std::optional<std::string>> r) {
   if (!r->has_value()) {
     slot->respond = false;
   } else {
-    std::string header;
-    EncodeResponseHeader(slot->api_key, slot->api_version, slot->correlation_id, &header);
-    const std::string& body = **r;
-    std::string frame(4, '\0');
-    StoreBE<int32_t>(frame.data(), static_cast<int32_t>(header.size() + body.size()));
-    frame.reserve(4 + header.size() + body.size());
-    frame += header;
-    frame += body;
-    slot->frame = std::move(frame);
+    slot->body = std::move(**r);
+    slot->head.assign(4, '\0');
+    EncodeResponseHeader(slot->api_key, slot->api_version, slot->correlation_id, &slot->head);
+    StoreBE<int32_t>(slot->head.data(),
+                     static_cast<int32_t>(slot->head.size() - 4 + slot->body.size()));
   }
   if (auth_.failed) close_after_flush_ = true;
   Flush();
@@ -222,27 +231,32 @@ void Connection::OnDone(uint64_t seq, Result<std::optional<std::string>> r) {
 
 void Connection::Flush() {
   if (closed_ || writing_) return;
-  auto out = std::make_shared<std::string>();
+  // Every ready response in order, in one gather write (writev).
+  struct Outgoing {
+    std::vector<std::string> parts;
+    std::vector<asio::const_buffer> buffers;
+  };
+  auto out = std::make_shared<Outgoing>();
   bool popped = false;
   while (!slots_.empty() && slots_.front().ready) {
     if (slots_.front().respond) {
-      if (out->empty()) {
-        *out = std::move(slots_.front().frame);
-      } else {
-        *out += slots_.front().frame;
-      }
+      out->parts.push_back(std::move(slots_.front().head));
+      if (!slots_.front().body.empty()) out->parts.push_back(std::move(slots_.front().body));
     }
     slots_.pop_front();
     popped = true;
   }
   if (popped) space_.cancel();
-  if (out->empty()) {
+  // Buffers only once the parts have stopped moving (short strings live
+  // inside the string object).
+  for (const std::string& part : out->parts) out->buffers.emplace_back(part.data(), part.size());
+  if (out->buffers.empty()) {
     if (close_after_flush_ && slots_.empty()) CloseNow("closing after failed authentication");
     return;
   }
   writing_ = true;
   auto self = shared_from_this();
-  asio::async_write(socket_, asio::buffer(*out),
+  asio::async_write(socket_, out->buffers,
                     asio::bind_executor(strand_, [self, out](boost::system::error_code ec,
                                                              size_t) {
                       self->writing_ = false;

@@ -8,6 +8,8 @@
 
 #include "base/clock.h"
 #include "kafka/server/group_coordinator.h"
+#include "kafka/server/access_hook.h"
+#include "kafka/server/record_gate.h"
 #include "kafka/server/record_validator.h"
 #include "kafka/server/sasl.h"
 
@@ -49,6 +51,14 @@ struct KafkaServerOptions {
   // Schema enforcement on Produce (topic config schema.validation); null =
   // records are appended unchecked.
   std::shared_ptr<RecordValidator> record_validator;
+
+  // Data-product contracts: records failing an on_violation=quarantine rule
+  // are diverted (see record_gate.h); null = every record is stored.
+  std::shared_ptr<RecordGate> record_gate;
+
+  // Per-topic authorization and Fetch rewriting (PII masking) for SASL
+  // principals; null = every authenticated connection may use every topic.
+  std::shared_ptr<AccessHook> access;
 
   // Clock for group session timeouts (tests inject a ManualClock).
   const Clock* clock = nullptr;

@@ -61,6 +61,9 @@ struct RequestContext {
 // A handler's outcome: the encoded response body, nullopt for "no response"
 // (Produce acks=0), or an error that closes the connection (undecodable
 // request). Thread-safe to call from any thread, exactly once.
+// `body` is valid only until the handler returns (the connection reuses its
+// read buffer), and lies in writable memory the handler may modify in place:
+// Produce appends record batches straight from it (rewriting BaseOffset).
 using HandlerDone = std::function<void(Result<std::optional<std::string>>)>;
 using Handler = void (*)(std::shared_ptr<RequestContext> ctx, std::string_view body,
                          HandlerDone done);

@@ -129,6 +129,24 @@ const SaslCredentials::ScramKeys* SaslCredentials::Scram(const std::string& user
   return it == scram_.end() ? nullptr : &it->second;
 }
 
+bool SaslCredentials::VerifyPlain(const std::string& user, std::string_view password) const {
+  if (const std::string* expected = Password(user)) {
+    if (ConstantTimeEqual(*expected, password)) return true;
+  }
+  return options_.principals && options_.principals->VerifyPassword(user, password);
+}
+
+std::optional<SaslCredentials::ScramKeys> SaslCredentials::FindScram(const std::string& user) const {
+  if (const ScramKeys* k = Scram(user)) return *k;
+  if (options_.principals) {
+    if (auto c = options_.principals->Scram(user)) {
+      return ScramKeys{std::move(c->salt), std::move(c->stored_key), std::move(c->server_key),
+                       c->iterations};
+    }
+  }
+  return std::nullopt;
+}
+
 SaslSession::SaslSession(const SaslCredentials& creds, std::string mechanism)
     : creds_(creds), mechanism_(std::move(mechanism)) {}
 
@@ -148,8 +166,7 @@ Result<std::string> SaslSession::StepPlain(std::string_view msg) {
   std::string authzid(msg.substr(0, a));
   std::string user(msg.substr(a + 1, b - a - 1));
   std::string_view password = msg.substr(b + 1);
-  const std::string* expected = creds_.Password(user);
-  if (!expected || !ConstantTimeEqual(*expected, password)) {
+  if (!creds_.VerifyPlain(user, password)) {
     return Status::PermissionDenied("sasl PLAIN: authentication failed for user '" + user + "'");
   }
   if (!authzid.empty() && authzid != user) {
@@ -173,14 +190,17 @@ Result<std::string> SaslSession::StepScramFirst(std::string_view msg) {
   auto r = Attr(client_first_bare_, 'r');
   if (!n || !r || r->empty()) return Status::InvalidArgument("sasl SCRAM: missing n= or r=");
   principal_ = UnescapeName(*n);
-  const auto* keys = creds_.Scram(principal_);
+  auto keys = creds_.FindScram(principal_);
   if (!keys) {
     return Status::PermissionDenied("sasl SCRAM: authentication failed for user '" + principal_ +
                                     "'");
   }
+  keys_ = std::move(*keys);
+  const int32_t iterations =
+      keys_.iterations > 0 ? keys_.iterations : creds_.options().scram_iterations;
   nonce_ = *r + scram::Base64Encode(RandomBytes(18));
-  server_first_ = "r=" + nonce_ + ",s=" + scram::Base64Encode(keys->salt) +
-                  ",i=" + std::to_string(creds_.options().scram_iterations);
+  server_first_ = "r=" + nonce_ + ",s=" + scram::Base64Encode(keys_.salt) +
+                  ",i=" + std::to_string(iterations);
   return server_first_;
 }
 
@@ -204,8 +224,8 @@ Result<std::string> SaslSession::StepScramFinal(std::string_view msg) {
   }
   auto proof = scram::Base64Decode(msg.substr(p + 3));
   if (!proof.ok()) return proof.error();
-  const auto* keys = creds_.Scram(principal_);
-  if (!keys) return Status::PermissionDenied("sasl SCRAM: unknown user");
+  const SaslCredentials::ScramKeys* keys = &keys_;
+  if (keys->stored_key.empty()) return Status::PermissionDenied("sasl SCRAM: unknown user");
   std::string auth_message = client_first_bare_ + "," + server_first_ + "," + without_proof;
   std::string client_signature = scram::Hmac(keys->stored_key, auth_message);
   if (proof->size() != client_signature.size()) {

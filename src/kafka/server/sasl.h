@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "kafka/server/access_hook.h"
 
 namespace meshd::kafka {
 
@@ -21,7 +23,10 @@ struct SaslOptions {
   std::map<std::string, std::string> users;  // user -> password
   std::vector<std::string> mechanisms = {"PLAIN", "SCRAM-SHA-256"};
   int32_t scram_iterations = 4096;
-  bool enabled() const { return !users.empty(); }
+  // meshd principals (API tokens) as further SASL identities; with a hook
+  // that requires SASL, SASL is on even without static users.
+  std::shared_ptr<const AccessHook> principals;
+  bool enabled() const { return !users.empty() || (principals && principals->RequireSasl()); }
 };
 
 // Immutable after construction; shared by all connections (thread-safe).
@@ -33,11 +38,16 @@ class SaslCredentials {
     std::string salt;
     std::string stored_key;
     std::string server_key;
+    int32_t iterations = 0;  // 0 = options().scram_iterations
   };
   const SaslOptions& options() const { return options_; }
   bool MechanismEnabled(std::string_view mechanism) const;
   const std::string* Password(const std::string& user) const;
   const ScramKeys* Scram(const std::string& user) const;
+  // PLAIN: the static password, else a principal's token.
+  bool VerifyPlain(const std::string& user, std::string_view password) const;
+  // SCRAM: the static user's keys, else a principal's stored credential.
+  std::optional<ScramKeys> FindScram(const std::string& user) const;
 
  private:
   SaslOptions options_;
@@ -71,6 +81,7 @@ class SaslSession {
   std::string server_first_;
   std::string nonce_;
   std::string gs2_header_;
+  SaslCredentials::ScramKeys keys_;  // the user's credential, looked up at the first message
 };
 
 // Exposed for tests: the SCRAM primitives.

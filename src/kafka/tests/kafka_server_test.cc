@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -103,7 +104,9 @@ class KafkaHandlerTest : public ::testing::Test {
     ProduceRequest req;
     req.acks = acks;
     req.timeout_ms = 1000;
-    req.topics = {{topic, {{partition, std::move(batch)}}}};
+    // The request's records are a view: keep the bytes alive for the test.
+    batches_.push_back(std::move(batch));
+    req.topics = {{topic, {{partition, std::string_view(batches_.back())}}}};
     return req;
   }
 
@@ -123,6 +126,7 @@ class KafkaHandlerTest : public ::testing::Test {
   std::unique_ptr<BrokerState> broker_;
   ConnectionAuth auth_{true};
   std::vector<std::thread> timers_;
+  std::deque<std::string> batches_;  // records of ProduceReq requests
 };
 
 TEST_F(KafkaHandlerTest, ProduceAutoCreatesThenFetchReturnsBatchAndWatermarks) {
@@ -240,6 +244,80 @@ TEST_F(KafkaHandlerTest, IdempotentRetryGetsOriginalOffsetAndGapIsRejected) {
   EXPECT_EQ(log_->GetOffsets("idem", 0)->end_offset, 2);
   auto next = Call<InitProducerIdResponse>(InitProducerIdRequest{}, 1);
   EXPECT_NE(next.producer_id, pid);
+}
+
+// Diverts records whose value contains "bad" (what the contract quarantine does).
+class FakeRecordGate final : public RecordGate {
+ public:
+  bool Enabled(const std::string& topic) override { return topic == "gated"; }
+  Verdict Check(const std::string&, std::string_view value) override {
+    Verdict v;
+    if (value.find("bad") != std::string_view::npos) {
+      v.divert = true;
+      v.rule = "value.pattern";
+      v.reason = "bad value";
+    }
+    return v;
+  }
+  Status Divert(const std::string&, int32_t, const std::vector<const record::Record*>& records,
+                const std::vector<Verdict>&) override {
+    for (const auto* r : records) diverted.push_back(*r->value);
+    return Status::Ok();
+  }
+  std::vector<std::string> diverted;
+};
+
+std::string ValuesBatch(const std::vector<std::string>& values, int64_t pid, int32_t seq) {
+  record::RecordBatchBuilder b(record::Compression::kNone, pid, pid >= 0 ? 0 : -1, seq);
+  for (const auto& v : values) b.Add(1000, std::string("k"), v);
+  return b.Build();
+}
+
+TEST_F(KafkaHandlerTest, GateDivertsRecordsAndKeepsTheIdempotentSequence) {
+  auto gate = std::make_shared<FakeRecordGate>();
+  broker_->options.record_gate = gate;
+  ASSERT_TRUE(log_->CreateTopic("gated", 1, storage::TopicConfig()).ok());
+  int64_t pid = Call<InitProducerIdResponse>(InitProducerIdRequest{}, 1).producer_id;
+
+  // good, bad, good: stored without the bad one; its offset stays unused.
+  auto b0 = ValuesBatch({"good-0", "bad-1", "good-2"}, pid, 0);
+  auto p = Call<ProduceResponse>(ProduceReq("gated", 0, b0), 7);
+  ASSERT_EQ(p.topics[0].partitions[0].error_code, 0);
+  EXPECT_EQ(p.topics[0].partitions[0].base_offset, 0);
+  EXPECT_EQ(gate->diverted, std::vector<std::string>{"bad-1"});
+  EXPECT_EQ(log_->GetOffsets("gated", 0)->end_offset, 3);
+  auto f = Call<FetchResponse>(FetchReq("gated", 0), 11);
+  auto batches = record::SplitBatches(*f.topics[0].partitions[0].records);
+  ASSERT_TRUE(batches.ok());
+  ASSERT_EQ(batches->size(), 1u);
+  auto recs = record::DecodeRecords((*batches)[0]);
+  ASSERT_TRUE(recs.ok());
+  ASSERT_EQ(recs->size(), 2u);
+  EXPECT_EQ(*(*recs)[0].value, "good-0");
+  EXPECT_EQ((*recs)[1].offset, 2);
+  EXPECT_EQ(*(*recs)[1].value, "good-2");
+
+  // A retry is still recognised as the same batch.
+  p = Call<ProduceResponse>(ProduceReq("gated", 0, b0), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, 0);
+  EXPECT_EQ(p.topics[0].partitions[0].base_offset, 0);
+  EXPECT_EQ(log_->GetOffsets("gated", 0)->end_offset, 3);
+
+  // Every record diverted: an empty batch keeps the sequence moving ...
+  p = Call<ProduceResponse>(ProduceReq("gated", 0, ValuesBatch({"bad-3", "bad-4"}, pid, 3)), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, 0);
+  // ... so the producer's next sequence is accepted.
+  p = Call<ProduceResponse>(ProduceReq("gated", 0, ValuesBatch({"good-5"}, pid, 5)), 7);
+  ASSERT_EQ(p.topics[0].partitions[0].error_code, 0);
+  EXPECT_EQ(p.topics[0].partitions[0].base_offset, 5);
+
+  // Not idempotent and every record diverted: nothing stored.
+  const int64_t end = log_->GetOffsets("gated", 0)->end_offset;
+  p = Call<ProduceResponse>(ProduceReq("gated", 0, ValuesBatch({"bad-6"}, -1, -1)), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, 0);
+  EXPECT_EQ(p.topics[0].partitions[0].base_offset, -1);
+  EXPECT_EQ(log_->GetOffsets("gated", 0)->end_offset, end);
+  EXPECT_EQ(gate->diverted.back(), "bad-6");
 }
 
 TEST_F(KafkaHandlerTest, FetchLongPollWakesOnAppend) {

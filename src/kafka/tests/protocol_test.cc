@@ -262,7 +262,7 @@ TEST(RoundTrip, EveryApiEveryVersion) {
   {
     ProduceRequest q;
     q.transactional_id = "tx";
-    q.topics = {{"t", {{0, std::string("batch")}, {1, std::nullopt}}}};
+    q.topics = {{"t", {{0, std::string_view("batch")}, {1, std::nullopt}}}};
     ProduceResponse r;
     r.topics = {{"t", {{0, 0, 1, 2, 3}}}};
     RoundTripAllVersions(q, r);

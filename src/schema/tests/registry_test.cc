@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "schema/schema_registry.h"
 #include "storage/local_log.h"
@@ -187,6 +189,97 @@ TEST(SchemaRegistry, ValidateForTopicAndFramed) {
   TopicSchemaPolicy by_record{ValidationMode::kStrict, SubjectStrategy::kRecordName};
   ASSERT_TRUE(r->Register("CustomerPurchase", Avro(kV1)).ok());
   EXPECT_TRUE(r->ValidateFramed("any", false, by_record, frame(a->first, avro_body)).ok());
+}
+
+TEST(SchemaRegistry, InvalidSubjectNamesAre42208) {
+  auto r = Mem();
+  for (std::string bad : {std::string(), std::string("a\x01b"), std::string("line\nbreak"),
+                          std::string("del\x7f"), std::string("c1\xc2\x85"), std::string("__GLOBAL"),
+                          std::string("__EMPTY"), std::string("nul\0x", 5)}) {
+    auto res = r->Register(bad, Avro("\"int\""));
+    ASSERT_FALSE(res.ok()) << bad;
+    EXPECT_EQ(res.error().error_code, 42208) << bad;
+  }
+  EXPECT_TRUE(r->Register("orders.v1-value", Avro("\"int\"")).ok());
+  EXPECT_TRUE(r->Register("caf\xc3\xa9-value", Avro("\"int\"")).ok());  // UTF-8 is fine
+}
+
+// 50001: the `_schemas` append fails (here: the topic is gone under it).
+TEST(SchemaRegistry, StoreErrorIs50001) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("meshd_schema_store_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  storage::LocalLogOptions opts;
+  opts.data_dir = dir.string();
+  opts.maintenance_interval_ms = 0;
+  auto log = storage::LocalLog::Open(opts);
+  ASSERT_TRUE(log.ok());
+  auto r = SchemaRegistry::Open(log->get());
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*log)->DeleteTopic(SchemaRegistry::kTopic).ok());
+  auto res = (*r)->Register("a-value", Avro(kV1));
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.error().error_code, 50001);
+  EXPECT_EQ(res.error().http_status(), 500);
+  EXPECT_EQ((*r)->SetConfig("", "FULL").error().error_code, 50001);
+  EXPECT_TRUE((*r)->ListSubjects("", true).empty()) << "nothing applied when the append failed";
+  (*log)->Close();
+  std::filesystem::remove_all(dir);
+}
+
+// The produce path caches what (topic, id) resolves to; registry changes
+// must be seen by the next record, and every outcome is counted per subject.
+TEST(SchemaRegistry, FramedValidationFollowsRegistryChangesAndCounts) {
+  auto r = Mem();
+  const char* js = R"({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]})";
+  auto id = r->Register("cache-value", SchemaInput{js, SchemaType::kJson, {}, {}, {}});
+  ASSERT_TRUE(id.ok());
+  TopicSchemaPolicy strict{ValidationMode::kStrict, SubjectStrategy::kTopicName};
+  auto frame = [](int32_t schema_id, const std::string& body) {
+    std::string f(1, '\0');
+    for (int s = 24; s >= 0; s -= 8) f.push_back(static_cast<char>((schema_id >> s) & 0xff));
+    return f + body;
+  };
+  auto& reg = metrics::Registry::Default();
+  auto& validations = reg.GetCounter("meshd_schema_validations_total", "", {{"subject", "cache-value"}});
+  auto& failures = reg.GetCounter("meshd_schema_validation_failures_total", "", {{"subject", "cache-value"}});
+  double v0 = validations.value(), f0 = failures.value();
+  const std::string good = frame(id->first, R"({"n":1})");
+  EXPECT_TRUE(r->ValidateFramed("cache", false, strict, good).ok());
+  EXPECT_TRUE(r->ValidateFramed("cache", false, strict, good).ok());  // cached
+  Status bad = r->ValidateFramed("cache", false, strict, frame(id->first, R"({"n":"x"})"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("subject 'cache-value'"), std::string::npos) << bad.message();
+  EXPECT_NE(bad.message().find("/n"), std::string::npos) << bad.message();
+  EXPECT_FALSE(r->ValidateFramed("cache", false, strict, frame(id->first, "{not json")).ok());
+  EXPECT_EQ(validations.value() - v0, 4);
+  EXPECT_EQ(failures.value() - f0, 2);
+  // Soft-deleting the version unregisters the id under the subject.
+  ASSERT_TRUE(r->DeleteVersion("cache-value", "1", false).ok());
+  Status gone = r->ValidateFramed("cache", false, strict, good);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_NE(gone.message().find("not registered under subject 'cache-value'"), std::string::npos)
+      << gone.message();
+  // Registering it again makes it valid again.
+  ASSERT_TRUE(r->Register("cache-value", SchemaInput{js, SchemaType::kJson, {}, {}, {}}).ok());
+  EXPECT_TRUE(r->ValidateFramed("cache", false, strict, good).ok());
+  // Unframed and unknown-id records count under the TopicName subject.
+  EXPECT_FALSE(r->ValidateFramed("cache", false, strict, "{}").ok());
+  EXPECT_FALSE(r->ValidateFramed("cache", false, strict, frame(999, "{}")).ok());
+  EXPECT_EQ(failures.value() - f0, 5);
+  // Many threads on the fast path while the registry changes under them.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        if (!r->ValidateFramed("cache", false, strict, good).ok()) wrong++;
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(r->SetConfig("other", i % 2 ? "FULL" : "NONE").ok());
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(SchemaRegistry, ReplayAfterReopenKeepsIds) {

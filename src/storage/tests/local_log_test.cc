@@ -11,9 +11,11 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <random>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "base/clock.h"
@@ -166,6 +168,55 @@ TEST_F(LocalLogTest, AppendAndFetch) {
   EXPECT_EQ(log_->GetOffsets("orders", 1)->end_offset, 30);
   EXPECT_EQ(log_->Append("orders", 1, Batch(1, 5000))->base_offset, 30);
   EXPECT_EQ(ReadAll("orders", 1, 0).size(), 31u);
+}
+
+// page_cache_keep_bytes = 0: once synced (in >= 8 MiB steps, after the
+// acknowledgement), a segment's pages are dropped from the page cache; the
+// data stays readable (from disk) and Fetch marks the slice so ReadInto
+// drops what it reads again. AppendAsyncInPlace appends from the caller's
+// buffer and writes the assigned BaseOffset into it.
+TEST_F(LocalLogTest, SyncedBytesLeaveThePageCacheAndStayReadable) {
+  log_.reset();
+  LocalLogOptions o;
+  o.data_dir = dir_.path();
+  o.clock = &clock_;
+  o.maintenance_interval_ms = 0;
+  o.page_cache_keep_bytes = 0;
+  auto opened = LocalLog::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  log_ = std::move(opened).value();
+  ASSERT_TRUE(log_->CreateTopic("pc", 1, Config({{"fsync", "always"}})).ok());
+
+  const std::string value(100'000, 'v');
+  for (int i = 0; i < 10; ++i) {  // 10 batches of ~1 MB: past the 8 MiB step
+    RecordBatchBuilder b(record::Compression::kNone, -1, -1, -1);
+    for (int r = 0; r < 10; ++r) b.Add(1000 + i, std::string("k") + std::to_string(r), value);
+    std::string bytes = b.Build();
+    std::promise<Result<AppendResult>> done;
+    auto fut = done.get_future();
+    log_->AppendAsyncInPlace("pc", 0, std::span<char>(bytes.data(), bytes.size()),
+                             [&done](Result<AppendResult> r) { done.set_value(std::move(r)); });
+    auto r = fut.get();
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->base_offset, i * 10);
+    EXPECT_EQ(record::ParseHeader(bytes)->base_offset, i * 10) << "BaseOffset written in place";
+  }
+  int64_t dropped = 0;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       dropped == 0 && std::chrono::steady_clock::now() < deadline;) {
+    auto f = log_->Fetch("pc", 0, 0, 1 << 20);
+    ASSERT_TRUE(f.ok());
+    ASSERT_FALSE(f->slices.empty());
+    dropped = f->slices[0].drop_cache_below;
+    if (dropped == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GE(dropped, 8 << 20);
+  auto all = ReadAll("pc", 0, 0);
+  ASSERT_EQ(all.size(), 100u);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(all[i].offset, i);
+    EXPECT_EQ(all[i].value, value);
+  }
 }
 
 TEST_F(LocalLogTest, RejectsBadBatches) {

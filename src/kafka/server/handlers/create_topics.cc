@@ -30,6 +30,11 @@ MESHD_KAFKA_HANDLER(CreateTopics) {
     }
     if (!ValidTopicName(t.name)) {
       fail(ErrorCode::kInvalidTopicException, "illegal topic name '" + t.name + "'");
+    } else if (broker.options.access &&
+               !broker.options.access->Authorize(ctx->auth.principal,
+                                                 AccessHook::Operation::kManage, t.name)) {
+      fail(ErrorCode::kTopicAuthorizationFailed,
+           "principal '" + ctx->auth.principal + "' may not create topic '" + t.name + "'");
     } else if (partitions < 1) {
       fail(ErrorCode::kInvalidPartitions, "partition count must be >= 1");
     } else if (t.replication_factor != -1 && t.replication_factor != 1) {

@@ -14,9 +14,18 @@ MESHD_KAFKA_HANDLER(DeleteRecords) {
   for (const auto& t : req.topics) {
     DeleteRecordsResponse::Topic rt;
     rt.name = t.name;
+    const bool denied =
+        ctx->broker.options.access &&
+        !ctx->broker.options.access->Authorize(ctx->auth.principal, AccessHook::Operation::kManage,
+                                               t.name);
     for (const auto& p : t.partitions) {
       DeleteRecordsResponse::Partition rp;
       rp.partition_index = p.partition_index;
+      if (denied) {
+        rp.error_code = Wire(ErrorCode::kTopicAuthorizationFailed);
+        rt.partitions.push_back(rp);
+        continue;
+      }
       Status s;
       int64_t target = p.offset;
       if (target == -1) {

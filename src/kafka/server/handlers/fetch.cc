@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -18,18 +19,48 @@
 namespace meshd::kafka {
 namespace {
 
+// Access control's verdict for one requested topic (AccessHook).
+struct TopicReadAccess {
+  bool denied = false;
+  AccessHook::BatchRewriter rewrite;  // empty = bytes go out as stored
+};
+using ReadAccessMap = std::map<std::string, TopicReadAccess>;
+
+ReadAccessMap CheckReadAccess(RequestContext& ctx, const FetchRequest& req) {
+  ReadAccessMap out;
+  AccessHook* access = ctx.broker.options.access.get();
+  if (access == nullptr) return out;
+  for (const auto& t : req.topics) {
+    if (out.count(t.topic) != 0) continue;
+    TopicReadAccess a;
+    a.denied = !access->Authorize(ctx.auth.principal, AccessHook::Operation::kRead, t.topic);
+    if (!a.denied) a.rewrite = access->FetchRewriter(ctx.auth.principal, t.topic);
+    out.emplace(t.topic, std::move(a));
+  }
+  return out;
+}
+
 // One pass over the requested partitions. Returns the bytes gathered.
-int64_t ReadOnce(storage::EventLog& log, const FetchRequest& req, FetchResponse* resp,
-                 bool* any_error) {
+int64_t ReadOnce(storage::EventLog& log, const FetchRequest& req, const ReadAccessMap& access,
+                 FetchResponse* resp, bool* any_error) {
   resp->topics.clear();
   int64_t total = 0;
   int64_t budget = req.max_bytes > 0 ? req.max_bytes : INT32_MAX;
   for (const auto& t : req.topics) {
     FetchResponse::Topic rt;
     rt.topic = t.topic;
+    auto verdict = access.find(t.topic);
+    const TopicReadAccess* ta = verdict == access.end() ? nullptr : &verdict->second;
     for (const auto& p : t.partitions) {
       FetchResponse::Partition rp;
       rp.partition = p.partition;
+      if (ta != nullptr && ta->denied) {
+        *any_error = true;
+        rp.error_code = Wire(ErrorCode::kTopicAuthorizationFailed);
+        rp.records = std::string();
+        rt.partitions.push_back(std::move(rp));
+        continue;
+      }
       // After the first data, respect the response budget; the first
       // non-empty partition always gets its first batch (KIP-74).
       int32_t limit = static_cast<int32_t>(
@@ -63,6 +94,7 @@ int64_t ReadOnce(storage::EventLog& log, const FetchRequest& req, FetchResponse*
         rp.log_start_offset = f->log_start_offset;
         std::string bytes;
         Status s = f->ReadInto(&bytes);
+        if (s.ok() && ta != nullptr && ta->rewrite) s = ta->rewrite(&bytes);
         if (!s.ok()) {
           *any_error = true;
           rp.error_code = Wire(ErrorFromStatus(s));
@@ -83,6 +115,7 @@ struct LongPoll : std::enable_shared_from_this<LongPoll> {
   std::shared_ptr<RequestContext> ctx;
   HandlerDone done;
   FetchRequest req;
+  ReadAccessMap access;
   std::atomic<bool> finished{false};
   std::mutex mu;
   std::vector<uint64_t> watches;
@@ -107,7 +140,7 @@ struct LongPoll : std::enable_shared_from_this<LongPoll> {
     if (cancel) cancel();
     FetchResponse resp;
     bool any_error = false;
-    ReadOnce(ctx->broker.log, req, &resp, &any_error);
+    ReadOnce(ctx->broker.log, req, access, &resp, &any_error);
     Reply(*ctx, done, resp);
   }
 };
@@ -133,7 +166,8 @@ MESHD_KAFKA_HANDLER(Fetch) {
   }
   FetchResponse resp;
   bool any_error = false;
-  int64_t bytes = ReadOnce(ctx->broker.log, req, &resp, &any_error);
+  ReadAccessMap access = CheckReadAccess(*ctx, req);
+  int64_t bytes = ReadOnce(ctx->broker.log, req, access, &resp, &any_error);
   if (!may_wait || any_error || bytes >= req.min_bytes || req.topics.empty()) {
     // An append may have woken the poll meanwhile; then it owns the reply.
     if (poll->finished.exchange(true)) return;
@@ -147,6 +181,7 @@ MESHD_KAFKA_HANDLER(Fetch) {
     return;
   }
   poll->req = std::move(req);
+  poll->access = std::move(access);
   // The timer holds the only strong reference besides the in-flight wake-up.
   auto cancel = ctx->schedule(poll->req.max_wait_ms, [poll] { poll->Wake(); });
   std::lock_guard lock(poll->mu);

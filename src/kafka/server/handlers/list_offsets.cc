@@ -15,9 +15,18 @@ MESHD_KAFKA_HANDLER(ListOffsets) {
   for (const auto& t : req.topics) {
     ListOffsetsResponse::Topic rt;
     rt.name = t.name;
+    const bool denied =
+        ctx->broker.options.access &&
+        !ctx->broker.options.access->Authorize(ctx->auth.principal, AccessHook::Operation::kRead,
+                                               t.name);
     for (const auto& p : t.partitions) {
       ListOffsetsResponse::Partition rp;
       rp.partition_index = p.partition_index;
+      if (denied) {
+        rp.error_code = Wire(ErrorCode::kTopicAuthorizationFailed);
+        rt.partitions.push_back(std::move(rp));
+        continue;
+      }
       Result<int64_t> offset = Status::Internal("unset");
       if (p.timestamp == -1 || p.timestamp == -2) {
         auto o = log.GetOffsets(t.name, p.partition_index);

@@ -24,6 +24,13 @@ MESHD_KAFKA_HANDLER(Metadata) {
   for (const auto& name : names) {
     MetadataResponse::Topic rt;
     rt.name = name;
+    if (opt.access &&
+        !opt.access->Authorize(ctx->auth.principal, AccessHook::Operation::kDescribe, name)) {
+      if (all) continue;  // listing: topics the principal may not use are hidden
+      rt.error_code = Wire(ErrorCode::kTopicAuthorizationFailed);
+      resp.topics.push_back(std::move(rt));
+      continue;
+    }
     auto d = DescribeOrCreate(broker, name, may_create);
     if (!d.ok()) {
       rt.error_code = Wire(!ValidTopicName(name)      ? ErrorCode::kInvalidTopicException

@@ -4,6 +4,8 @@
 // namespace shared with HTTP consumer groups.
 #include "kafka/protocol/group_messages.h"
 
+#include <set>
+
 #include "base/clock.h"
 #include "kafka/server/handlers/handler_util.h"
 #include "kafka/server/handlers/handlers.h"
@@ -15,9 +17,19 @@ MESHD_KAFKA_HANDLER(OffsetCommit) {
   ErrorCode err = ctx->broker.groups->ValidateOffsetCommit(req.group_id, req.generation_id,
                                                            req.member_id, req.group_instance_id);
   std::vector<storage::CommittedOffset> offsets;
+  // Topics the principal may not read: their offsets are refused, the rest
+  // of the request proceeds (as Kafka's per-topic ACL check does).
+  std::set<std::string> denied;
+  if (AccessHook* access = ctx->broker.options.access.get()) {
+    for (const auto& t : req.topics) {
+      if (!access->Authorize(ctx->auth.principal, AccessHook::Operation::kRead, t.name))
+        denied.insert(t.name);
+    }
+  }
   if (err == ErrorCode::kNone) {
     int64_t now = WallMillis();
     for (const auto& t : req.topics) {
+      if (denied.count(t.name) != 0) continue;
       for (const auto& p : t.partitions) {
         storage::CommittedOffset c;
         c.topic = t.name;
@@ -35,7 +47,9 @@ MESHD_KAFKA_HANDLER(OffsetCommit) {
   for (const auto& t : req.topics) {
     PartitionErrors::Topic rt;
     rt.name = t.name;
-    for (const auto& p : t.partitions) rt.partitions.push_back({p.partition_index, Wire(err)});
+    const ErrorCode topic_err =
+        denied.count(t.name) != 0 ? ErrorCode::kTopicAuthorizationFailed : err;
+    for (const auto& p : t.partitions) rt.partitions.push_back({p.partition_index, Wire(topic_err)});
     resp.topics.push_back(std::move(rt));
   }
   Reply(*ctx, done, resp);

@@ -8,10 +8,15 @@
 // RecordValidator) have their batch decoded and every record value checked
 // before the append; a failing record rejects the whole partition batch with
 // INVALID_RECORD (Produce v8+ record_errors are not served: we answer <= v7).
+//
+// Topics that are data-product output ports with a contract (RecordGate)
+// have every record value checked; records an on_violation=quarantine rule
+// diverts go to `<topic>.quarantine` and the batch is stored without them.
 #include "kafka/protocol/produce.h"
 
 #include <atomic>
 #include <mutex>
+#include <span>
 
 #include "base/endian.h"
 #include "base/logging.h"
@@ -24,7 +29,7 @@ namespace meshd::kafka {
 namespace {
 
 // Cheap checks before handing bytes to the log: exactly one v2 batch.
-ErrorCode CheckRecords(const std::optional<std::string>& records) {
+ErrorCode CheckRecords(const std::optional<std::string_view>& records) {
   if (!records || records->size() < record::kBatchHeaderSize) return ErrorCode::kCorruptMessage;
   int8_t magic = static_cast<int8_t>((*records)[16]);
   if (magic == 0 || magic == 1) return ErrorCode::kUnsupportedForMessageFormat;
@@ -66,6 +71,54 @@ ErrorCode ValidateRecords(RecordValidator& validator, const std::string& topic,
   return ErrorCode::kNone;
 }
 
+// Runs the contract gate over the data records of `batch`. When some are
+// diverted, *rebuilt receives the batch without them (see record_gate.h for
+// what stays the same, and why) and *skip is set when nothing is left to
+// append. Divert errors fail the partition.
+ErrorCode GateRecords(RecordGate& gate, const std::string& topic, int32_t partition, std::string_view batch,
+                      std::string* rebuilt, bool* skip) {
+  auto header = record::ParseHeader(batch);
+  if (!header.ok()) return ErrorCode::kCorruptMessage;
+  if (header->control()) return ErrorCode::kNone;
+  auto records = record::DecodeRecords(batch);
+  if (!records.ok()) return ErrorCode::kCorruptMessage;
+  std::vector<const record::Record*> diverted;
+  std::vector<RecordGate::Verdict> why;
+  std::vector<bool> keep(records->size(), true);
+  for (size_t i = 0; i < records->size(); ++i) {
+    const auto& value = (*records)[i].value;
+    if (!value) continue;
+    RecordGate::Verdict v = gate.Check(topic, *value);
+    if (!v.divert) continue;
+    keep[i] = false;
+    diverted.push_back(&(*records)[i]);
+    why.push_back(std::move(v));
+  }
+  if (diverted.empty()) return ErrorCode::kNone;
+  if (Status s = gate.Divert(topic, partition, diverted, why); !s.ok()) {
+    logging::Get("kafka")->error("produce topic={} partition={}: quarantine failed: {}", topic, partition,
+                                 s.ToString());
+    return ErrorFromStatus(s);
+  }
+  const record::BatchHeader& h = *header;
+  if (diverted.size() == records->size() && h.producer_id < 0) {
+    *skip = true;
+    return ErrorCode::kNone;
+  }
+  record::RecordBatchBuilder builder(h.compression(), h.producer_id, h.producer_epoch, h.base_sequence);
+  for (size_t i = 0; i < records->size(); ++i) {
+    if (!keep[i]) continue;
+    const record::Record& r = (*records)[i];
+    std::optional<std::string_view> key, value;
+    if (r.key) key = *r.key;
+    if (r.value) value = *r.value;
+    builder.AddWithOffsetDelta(static_cast<int32_t>(r.offset - h.base_offset), r.timestamp, key, value, r.headers);
+  }
+  builder.SetLastOffsetDelta(h.last_offset_delta);
+  *rebuilt = builder.Build();
+  return ErrorCode::kNone;
+}
+
 struct PendingProduce {
   std::mutex mu;
   ProduceResponse resp;
@@ -100,7 +153,14 @@ MESHD_KAFKA_HANDLER(Produce) {
     size_t t, p;
     std::string topic;
     int32_t partition;
-    std::string records;
+    // Points into the request frame, which the connection lets us modify in
+    // place until this handler returns: the log appends from it without a
+    // copy (AppendAsyncInPlace rewrites BaseOffset there).
+    std::span<char> records;
+    // The batch without contract-diverted records, when the gate removed
+    // some (appended instead of `records`).
+    std::string rebuilt;
+    std::span<char> bytes() { return rebuilt.empty() ? records : std::span<char>(rebuilt.data(), rebuilt.size()); }
   };
   std::vector<Job> jobs;
   for (size_t ti = 0; ti < req.topics.size(); ++ti) {
@@ -109,6 +169,13 @@ MESHD_KAFKA_HANDLER(Produce) {
     rt.name = t.name;
     std::optional<storage::TopicDescription> desc;
     ErrorCode topic_error = request_error;
+    // Checked before DescribeOrCreate so a refused principal cannot
+    // auto-create the topic either.
+    if (AccessHook* access = ctx->broker.options.access.get();
+        topic_error == ErrorCode::kNone && access != nullptr &&
+        !access->Authorize(ctx->auth.principal, AccessHook::Operation::kWrite, t.name)) {
+      topic_error = ErrorCode::kTopicAuthorizationFailed;
+    }
     if (topic_error == ErrorCode::kNone) {
       auto d = DescribeOrCreate(ctx->broker, t.name, /*may_create=*/true);
       if (d.ok()) {
@@ -135,7 +202,19 @@ MESHD_KAFKA_HANDLER(Produce) {
                        ErrorCode::kNone) {
           rp.error_code = Wire(e);
         } else {
-          jobs.push_back({ti, pi, t.name, p.index, std::move(*p.records)});
+          std::string rebuilt;
+          bool skip = false;
+          if (RecordGate* g = ctx->broker.options.record_gate.get();
+              g != nullptr && g->Enabled(t.name) &&
+              (e = GateRecords(*g, t.name, p.index, *p.records, &rebuilt, &skip)) != ErrorCode::kNone) {
+            rp.error_code = Wire(e);
+          } else if (skip) {
+            rp.base_offset = -1;  // every record went to quarantine: nothing to store
+          } else {
+            jobs.push_back({ti, pi, t.name, p.index,
+                            std::span<char>(const_cast<char*>(p.records->data()), p.records->size()),
+                            std::move(rebuilt)});
+          }
         }
       }
       rt.partitions.push_back(rp);
@@ -145,8 +224,8 @@ MESHD_KAFKA_HANDLER(Produce) {
 
   if (no_response) {
     for (auto& j : jobs) {
-      ctx->broker.log.AppendAsync(j.topic, j.partition, std::move(j.records),
-                                  [](Result<storage::AppendResult>) {});
+      ctx->broker.log.AppendAsyncInPlace(j.topic, j.partition, j.bytes(),
+                                         [](Result<storage::AppendResult>) {});
     }
     done(std::optional<std::string>());
     return;
@@ -155,8 +234,8 @@ MESHD_KAFKA_HANDLER(Produce) {
   state->outstanding = static_cast<int>(jobs.size()) + 1;
   for (auto& j : jobs) {
     size_t t = j.t, p = j.p;
-    ctx->broker.log.AppendAsync(
-        j.topic, j.partition, std::move(j.records),
+    ctx->broker.log.AppendAsyncInPlace(
+        j.topic, j.partition, j.bytes(),
         [state, t, p](Result<storage::AppendResult> r) {
           {
             std::lock_guard lock(state->mu);

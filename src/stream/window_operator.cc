@@ -1,0 +1,652 @@
+// Windowed aggregation (tumbling, hopping, session) and dedup keep-last.
+//
+// Watermark = max event time seen − out_of_orderness. A window fires (emits
+// its row) once watermark >= window end; it is kept until watermark >= end +
+// allowed_lateness, and a late record that still lands in a kept window
+// updates it and re-emits the row (sinks upsert by key, so the table shows
+// the corrected value). A record whose every window is already dropped is
+// late: counted, and sent to `late_output` when configured.
+
+#include <climits>
+#include <map>
+#include <set>
+
+#include "stream/stateful_operators.h"
+
+namespace meshd::stream {
+
+namespace json = boost::json;
+
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+int64_t Watermark(bool has, int64_t max_ts, int64_t ooo) {
+  if (!has) return LLONG_MIN;
+  return max_ts - ooo;
+}
+
+struct KeySpec {
+  std::string name;  // output column
+  Expression expr;
+};
+
+Result<std::vector<KeySpec>> ParseKeys(const YAML::Node& n, const std::string& where) {
+  std::vector<KeySpec> keys;
+  if (!n) return keys;
+  std::vector<std::string> items;
+  if (n.IsScalar()) items.push_back(n.Scalar());
+  else if (n.IsSequence())
+    for (const auto& k : n) items.push_back(k.Scalar());
+  else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      auto e = Expression::Parse(kv.second.Scalar());
+      if (!e.ok()) return Status::InvalidArgument(where + "." + kv.first.Scalar() + ": " + e.error().message());
+      keys.push_back({kv.first.Scalar(), std::move(*e)});
+    }
+    return keys;
+  } else {
+    return Status::InvalidArgument(where + ": expected a field, a list of fields or a map name: expression");
+  }
+  for (const auto& path : items) {
+    auto e = Expression::Parse(path);
+    if (!e.ok()) return Status::InvalidArgument(where + ": " + e.error().message());
+    size_t dot = path.rfind('.');
+    keys.push_back({dot == std::string::npos ? path : path.substr(dot + 1), std::move(*e)});
+  }
+  return keys;
+}
+
+struct EventTimeSpec {
+  std::optional<Expression> time;
+  int64_t ooo = 0;
+  int64_t lateness = 0;
+  std::optional<OutputSpec> late_output;
+};
+
+Status ParseEventTime(const YAML::Node& n, const std::string& where, EventTimeSpec* out) {
+  if (n["time"]) {
+    auto e = Expression::Parse(n["time"].Scalar());
+    if (!e.ok()) return Status::InvalidArgument(where + ".time: " + e.error().message());
+    out->time = std::move(*e);
+  }
+  if (n["out_of_orderness"]) {
+    MESHD_ASSIGN_OR_RETURN(out->ooo, ParseDuration(n["out_of_orderness"], where + ".out_of_orderness"));
+  }
+  if (n["allowed_lateness"]) {
+    MESHD_ASSIGN_OR_RETURN(out->lateness, ParseDuration(n["allowed_lateness"], where + ".allowed_lateness"));
+  }
+  if (n["late_output"]) {
+    OutputSpec o;
+    o.kind = OutputSpec::Kind::kTopic;
+    o.name = n["late_output"].Scalar();
+    o.type = "meshd.pipeline.late";
+    o.source = "meshd.pipeline";
+    out->late_output = std::move(o);
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- aggregates
+
+enum class AggFn { kCount, kSum, kMin, kMax, kAvg, kCountDistinct };
+
+struct AggSpec {
+  std::string name;
+  AggFn fn;
+  std::optional<Expression> arg;  // count(*) has none
+};
+
+struct AggState {
+  int64_t n = 0;
+  int64_t isum = 0;
+  double dsum = 0;
+  bool has_double = false;
+  json::value min, max;
+  std::set<std::string> distinct;
+
+  void Add(AggFn fn, const json::value& v, bool star) {
+    if (fn == AggFn::kCount) {
+      if (star || !v.is_null()) ++n;
+      return;
+    }
+    if (v.is_null()) return;
+    switch (fn) {
+      case AggFn::kSum:
+      case AggFn::kAvg:
+        if (v.is_int64() || v.is_uint64()) {
+          isum += v.to_number<int64_t>();
+          ++n;
+        } else if (v.is_double()) {
+          dsum += v.get_double();
+          has_double = true;
+          ++n;
+        }
+        break;
+      case AggFn::kMin:
+        if (min.is_null() || CompareValues(v, min).value_or(0) < 0) min = v;
+        ++n;
+        break;
+      case AggFn::kMax:
+        if (max.is_null() || CompareValues(v, max).value_or(0) > 0) max = v;
+        ++n;
+        break;
+      case AggFn::kCountDistinct: distinct.insert(json::serialize(v)); break;
+      default: break;
+    }
+  }
+  void Merge(AggFn fn, const AggState& o) {
+    n += o.n;
+    isum += o.isum;
+    dsum += o.dsum;
+    has_double |= o.has_double;
+    if (!o.min.is_null() && (min.is_null() || CompareValues(o.min, min).value_or(0) < 0)) min = o.min;
+    if (!o.max.is_null() && (max.is_null() || CompareValues(o.max, max).value_or(0) > 0)) max = o.max;
+    distinct.insert(o.distinct.begin(), o.distinct.end());
+    (void)fn;
+  }
+  json::value Result(AggFn fn) const {
+    switch (fn) {
+      case AggFn::kCount: return n;
+      case AggFn::kSum:
+        if (n == 0) return nullptr;
+        return has_double ? json::value(dsum + static_cast<double>(isum)) : json::value(isum);
+      case AggFn::kAvg:
+        if (n == 0) return nullptr;
+        return (dsum + static_cast<double>(isum)) / static_cast<double>(n);
+      case AggFn::kMin: return min;
+      case AggFn::kMax: return max;
+      case AggFn::kCountDistinct: return static_cast<int64_t>(distinct.size());
+    }
+    return nullptr;
+  }
+  json::object ToJson() const {
+    json::object o{{"n", n}, {"i", isum}, {"d", dsum}, {"hd", has_double}, {"mn", min}, {"mx", max}};
+    if (!distinct.empty()) {
+      json::array a;
+      for (const auto& s : distinct) a.emplace_back(s);
+      o["ds"] = std::move(a);
+    }
+    return o;
+  }
+  static AggState FromJson(const json::object& o) {
+    AggState s;
+    s.n = o.at("n").to_number<int64_t>();
+    s.isum = o.at("i").to_number<int64_t>();
+    s.dsum = o.at("d").to_number<double>();
+    s.has_double = o.at("hd").as_bool();
+    s.min = o.at("mn");
+    s.max = o.at("mx");
+    if (auto it = o.find("ds"); it != o.end())
+      for (const auto& v : it->value().as_array()) s.distinct.insert(std::string(v.as_string()));
+    return s;
+  }
+};
+
+Result<AggSpec> ParseAggregate(const std::string& name, const std::string& text, const std::string& where) {
+  size_t open = text.find('(');
+  size_t close = text.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open)
+    return Status::InvalidArgument(where + ": expected FUNCTION(expression), e.g. sum(amount)");
+  std::string fn = text.substr(0, open);
+  while (!fn.empty() && fn.back() == ' ') fn.pop_back();
+  for (char& c : fn) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string arg = text.substr(open + 1, close - open - 1);
+  AggSpec a;
+  a.name = name;
+  if (fn == "count") a.fn = AggFn::kCount;
+  else if (fn == "sum") a.fn = AggFn::kSum;
+  else if (fn == "min") a.fn = AggFn::kMin;
+  else if (fn == "max") a.fn = AggFn::kMax;
+  else if (fn == "avg") a.fn = AggFn::kAvg;
+  else if (fn == "count_distinct") a.fn = AggFn::kCountDistinct;
+  else return Status::InvalidArgument(where + ": unknown aggregate '" + fn + "' (count, sum, min, max, avg, count_distinct)");
+  std::string trimmed;
+  for (char c : arg)
+    if (c != ' ') trimmed += c;
+  if (trimmed.empty() || trimmed == "*") {
+    if (a.fn != AggFn::kCount) return Status::InvalidArgument(where + ": " + fn + "() needs an argument");
+    return a;
+  }
+  auto e = Expression::Parse(arg);
+  if (!e.ok()) return Status::InvalidArgument(where + ": " + e.error().message());
+  a.arg = std::move(*e);
+  return a;
+}
+
+// ---------------------------------------------------------------- window
+
+struct WinId {
+  int64_t end;
+  int64_t start;
+  std::string key;  // JSON array of key values
+  bool operator<(const WinId& o) const {
+    if (end != o.end) return end < o.end;
+    if (start != o.start) return start < o.start;
+    return key < o.key;
+  }
+};
+
+std::string WinStateKey(const WinId& id) {
+  return "w/" + std::to_string(id.end) + "/" + std::to_string(id.start) + "/" + id.key;
+}
+
+std::optional<WinId> ParseWinStateKey(const std::string& k) {
+  if (k.rfind("w/", 0) != 0) return std::nullopt;
+  size_t a = k.find('/', 2);
+  if (a == std::string::npos) return std::nullopt;
+  size_t b = k.find('/', a + 1);
+  if (b == std::string::npos) return std::nullopt;
+  return WinId{std::stoll(k.substr(2, a - 2)), std::stoll(k.substr(a + 1, b - a - 1)), k.substr(b + 1)};
+}
+
+class WindowOperator final : public Operator {
+ public:
+  enum class Type { kTumbling, kHopping, kSession };
+  std::string kind() const override { return "window"; }
+
+  static Result<std::unique_ptr<Operator>> Build(const YAML::Node& n, const std::string& where) {
+    if (!n.IsMap()) return Status::InvalidArgument(where + ": expected a map");
+    auto op = std::make_unique<WindowOperator>();
+    std::string type = n["type"] ? n["type"].Scalar() : "tumbling";
+    if (type == "tumbling") op->type_ = Type::kTumbling;
+    else if (type == "hopping" || type == "sliding") op->type_ = Type::kHopping;
+    else if (type == "session") op->type_ = Type::kSession;
+    else return Status::InvalidArgument(where + ".type: '" + type + "' (expected tumbling, hopping or session)");
+    static const std::set<std::string> kKnown = {"type", "size", "slide", "advance", "gap", "key", "group_by",
+                                                 "time", "out_of_orderness", "allowed_lateness", "late_output",
+                                                 "aggregates", "emit"};
+    for (const auto& kv : n)
+      if (!kKnown.count(kv.first.Scalar()))
+        return Status::InvalidArgument(where + "." + kv.first.Scalar() + ": unknown key");
+    if (op->type_ == Type::kSession) {
+      if (!n["gap"]) return Status::InvalidArgument(where + ".gap: required for session windows");
+      MESHD_ASSIGN_OR_RETURN(op->gap_, ParseDuration(n["gap"], where + ".gap"));
+      if (op->gap_ <= 0) return Status::InvalidArgument(where + ".gap: must be positive");
+    } else {
+      if (!n["size"]) return Status::InvalidArgument(where + ".size: required");
+      MESHD_ASSIGN_OR_RETURN(op->size_, ParseDuration(n["size"], where + ".size"));
+      if (op->size_ <= 0) return Status::InvalidArgument(where + ".size: must be positive");
+      op->slide_ = op->size_;
+      if (op->type_ == Type::kHopping) {
+        const YAML::Node s = n["slide"] ? n["slide"] : n["advance"];
+        if (!s) return Status::InvalidArgument(where + ".slide: required for hopping windows");
+        MESHD_ASSIGN_OR_RETURN(op->slide_, ParseDuration(s, where + ".slide"));
+        if (op->slide_ <= 0 || op->slide_ > op->size_)
+          return Status::InvalidArgument(where + ".slide: must be positive and at most size");
+      }
+    }
+    // emit: final (default) writes a window's row when the watermark passes
+    // its end; emit: changes also upserts the running row after every record
+    // (ksqlDB's EMIT CHANGES), so a table shows the open window too. Both are
+    // deterministic under replay: rows are keyed by window and key.
+    if (n["emit"]) {
+      std::string emit = n["emit"].Scalar();
+      if (emit == "changes") op->emit_changes_ = true;
+      else if (emit != "final") return Status::InvalidArgument(where + ".emit: '" + emit + "' (expected final or changes)");
+    }
+    MESHD_ASSIGN_OR_RETURN(op->keys_, ParseKeys(n["key"] ? n["key"] : n["group_by"], where + ".key"));
+    MESHD_TRY(ParseEventTime(n, where, &op->et_));
+    if (!n["aggregates"] || !n["aggregates"].IsMap() || n["aggregates"].size() == 0)
+      return Status::InvalidArgument(where + ".aggregates: expected a map name: FUNCTION(expression)");
+    for (const auto& kv : n["aggregates"]) {
+      MESHD_ASSIGN_OR_RETURN(auto a, ParseAggregate(kv.first.Scalar(), kv.second.Scalar(),
+                                                    where + ".aggregates." + kv.first.Scalar()));
+      op->aggs_.push_back(std::move(a));
+    }
+    if (op->et_.late_output) op->side_outputs_.push_back(*op->et_.late_output);
+    return std::unique_ptr<Operator>(std::move(op));
+  }
+
+  Status Process(StreamRecord r, Emitter& out) override {
+    int64_t ts = EventTime(et_.time, r);
+    int64_t wm = Watermark(has_max_, max_ts_, et_.ooo);
+    json::array kv;
+    for (const auto& k : keys_) kv.push_back(k.expr.Evaluate(r));
+    std::string key = json::serialize(kv);
+    std::vector<json::value> args;
+    args.reserve(aggs_.size());
+    for (const auto& a : aggs_) args.push_back(a.arg ? a.arg->Evaluate(r) : json::value(nullptr));
+
+    bool accepted = type_ == Type::kSession ? AddToSession(ts, wm, key, kv, args, r, out)
+                                            : AddToFixed(ts, wm, key, kv, args, r, out);
+    if (!accepted) {
+      ++late_;
+      meta_dirty_ = true;
+      if (et_.late_output) out.EmitSide(0, std::move(r));
+    }
+    if (!has_max_ || ts > max_ts_) {
+      has_max_ = true;
+      max_ts_ = ts;
+      meta_dirty_ = true;
+    }
+    Advance(Watermark(has_max_, max_ts_, et_.ooo), r, out);
+    return Status::Ok();
+  }
+
+  void Flush(Emitter& out) override {
+    StreamRecord origin;
+    Advance(LLONG_MAX, origin, out);
+  }
+
+  void SaveState(StateWriter& w) override {
+    for (const auto& id : deleted_) w.Delete(WinStateKey(id));
+    deleted_.clear();
+    for (const auto& id : dirty_) {
+      auto it = windows_.find(id);
+      if (it == windows_.end()) continue;
+      json::array aggs;
+      for (const auto& s : it->second.aggs) aggs.push_back(s.ToJson());
+      json::object o{{"k", it->second.key_values}, {"f", it->second.fired}, {"a", std::move(aggs)}};
+      w.Put(WinStateKey(id), json::serialize(o));
+    }
+    dirty_.clear();
+    if (meta_dirty_) {
+      json::object m{{"has", has_max_}, {"mx", max_ts_}, {"late", late_}};
+      w.Put("m", json::serialize(m));
+      meta_dirty_ = false;
+    }
+  }
+
+  Status LoadState(const StateEntries& entries) override {
+    try {
+      for (const auto& [k, v] : entries) {
+        json::object o = json::parse(v).as_object();
+        if (k == "m") {
+          has_max_ = o.at("has").as_bool();
+          max_ts_ = o.at("mx").to_number<int64_t>();
+          late_ = o.at("late").to_number<int64_t>();
+          continue;
+        }
+        auto id = ParseWinStateKey(k);
+        if (!id) return Status::Corruption("window state key '" + k + "' is malformed");
+        Window w;
+        w.key_values = o.at("k").as_array();
+        w.fired = o.at("f").as_bool();
+        for (const auto& a : o.at("a").as_array()) w.aggs.push_back(AggState::FromJson(a.as_object()));
+        windows_[*id] = std::move(w);
+        if (type_ == Type::kSession) sessions_[id->key].insert({id->start, id->end});
+      }
+    } catch (const std::exception& e) {
+      return Status::Corruption(std::string("window state unreadable: ") + e.what());
+    }
+    return Status::Ok();
+  }
+
+  json::object Stats() const override {
+    return {{"open_windows", static_cast<int64_t>(windows_.size())},
+            {"late", late_},
+            {"watermark", has_max_ ? json::value(max_ts_ - et_.ooo) : json::value(nullptr)}};
+  }
+
+ private:
+  struct Window {
+    json::array key_values;
+    std::vector<AggState> aggs;
+    bool fired = false;
+  };
+
+  Window& Get(const WinId& id, const json::array& kv) {
+    auto [it, inserted] = windows_.try_emplace(id);
+    if (inserted) {
+      it->second.key_values = kv;
+      it->second.aggs.resize(aggs_.size());
+    }
+    return it->second;
+  }
+
+  void Accumulate(Window& w, const std::vector<json::value>& args) {
+    for (size_t i = 0; i < aggs_.size(); ++i) w.aggs[i].Add(aggs_[i].fn, args[i], !aggs_[i].arg);
+  }
+
+  bool AddToFixed(int64_t ts, int64_t wm, const std::string& key, const json::array& kv,
+                  const std::vector<json::value>& args, const StreamRecord& r, Emitter& out) {
+    bool any = false;
+    int64_t last_start = FloorDiv(ts, slide_) * slide_;
+    for (int64_t start = last_start; start > ts - size_; start -= slide_) {
+      int64_t end = start + size_;
+      if (wm != LLONG_MIN && end + et_.lateness <= wm) continue;  // dropped already
+      any = true;
+      WinId id{end, start, key};
+      Window& w = Get(id, kv);
+      Accumulate(w, args);
+      dirty_.insert(id);
+      deleted_.erase(id);
+      // A fired window taking a late-but-allowed record re-emits its corrected
+      // row; with emit: changes every update does.
+      if (w.fired || emit_changes_) EmitRow(id, w, r, out);
+    }
+    return any;
+  }
+
+  bool AddToSession(int64_t ts, int64_t wm, const std::string& key, const json::array& kv,
+                    const std::vector<json::value>& args, const StreamRecord& r, Emitter& out) {
+    int64_t start = ts, end = ts + gap_;
+    auto& set = sessions_[key];
+    std::vector<std::pair<int64_t, int64_t>> overlapping;
+    for (const auto& s : set)
+      if (s.first < end && ts < s.second) overlapping.push_back(s);
+    for (const auto& s : overlapping) {
+      start = std::min(start, s.first);
+      end = std::max(end, s.second);
+    }
+    if (wm != LLONG_MIN && end + et_.lateness <= wm) {
+      if (set.empty()) sessions_.erase(key);
+      return false;
+    }
+    Window merged;
+    merged.key_values = kv;
+    merged.aggs.resize(aggs_.size());
+    bool was_fired = false;
+    for (const auto& s : overlapping) {
+      WinId old{s.second, s.first, key};
+      auto it = windows_.find(old);
+      if (it != windows_.end()) {
+        for (size_t i = 0; i < aggs_.size(); ++i) merged.aggs[i].Merge(aggs_[i].fn, it->second.aggs[i]);
+        if (it->second.fired) was_fired = true;
+        // Its row is keyed by its start; a merge that moves the start must
+        // delete the old row (written when fired, or at once with emit: changes).
+        if ((it->second.fired || emit_changes_) && old.start != start) EmitRetraction(old, it->second, r, out);
+        windows_.erase(it);
+      }
+      dirty_.erase(old);
+      deleted_.insert(old);
+      set.erase(s);
+    }
+    Accumulate(merged, args);
+    WinId id{end, start, key};
+    merged.fired = was_fired && end <= wm;
+    windows_[id] = std::move(merged);
+    set.insert({start, end});
+    dirty_.insert(id);
+    deleted_.erase(id);
+    if (windows_[id].fired || emit_changes_) EmitRow(id, windows_[id], r, out);
+    return true;
+  }
+
+  void Advance(int64_t wm, const StreamRecord& origin, Emitter& out) {
+    if (wm == LLONG_MIN) return;
+    for (auto it = windows_.begin(); it != windows_.end() && it->first.end <= wm;) {
+      if (!it->second.fired) {
+        it->second.fired = true;
+        EmitRow(it->first, it->second, origin, out);
+        dirty_.insert(it->first);
+      }
+      bool purge = wm == LLONG_MAX || it->first.end + et_.lateness <= wm;
+      if (purge) {
+        if (type_ == Type::kSession) {
+          auto s = sessions_.find(it->first.key);
+          if (s != sessions_.end()) {
+            s->second.erase({it->first.start, it->first.end});
+            if (s->second.empty()) sessions_.erase(s);
+          }
+        }
+        dirty_.erase(it->first);
+        deleted_.insert(it->first);
+        it = windows_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  StreamRecord RowRecord(const WinId& id, const Window& w, const StreamRecord& origin) {
+    StreamRecord out;
+    out.topic = origin.topic;
+    out.partition = origin.partition;
+    out.offset = origin.offset;
+    out.id = origin.id;
+    out.timestamp_ms = id.end;
+    for (size_t i = 0; i < keys_.size(); ++i) out.fields[keys_[i].name] = w.key_values[i];
+    out.fields["window_start"] = id.start;
+    out.fields["window_end"] = id.end;
+    return out;
+  }
+
+  void EmitRow(const WinId& id, const Window& w, const StreamRecord& origin, Emitter& out) {
+    StreamRecord rec = RowRecord(id, w, origin);
+    for (size_t i = 0; i < aggs_.size(); ++i) rec.fields[aggs_[i].name] = w.aggs[i].Result(aggs_[i].fn);
+    out.Emit(std::move(rec));
+  }
+
+  void EmitRetraction(const WinId& id, const Window& w, const StreamRecord& origin, Emitter& out) {
+    StreamRecord rec = RowRecord(id, w, origin);
+    rec.retract = true;
+    out.Emit(std::move(rec));
+  }
+
+  Type type_ = Type::kTumbling;
+  bool emit_changes_ = false;
+  int64_t size_ = 0, slide_ = 0, gap_ = 0;
+  std::vector<KeySpec> keys_;
+  EventTimeSpec et_;
+  std::vector<AggSpec> aggs_;
+
+  bool has_max_ = false;
+  int64_t max_ts_ = 0;
+  int64_t late_ = 0;
+  bool meta_dirty_ = false;
+  std::map<WinId, Window> windows_;
+  std::map<std::string, std::set<std::pair<int64_t, int64_t>>> sessions_;  // key -> (start, end)
+  std::set<WinId> dirty_, deleted_;
+};
+
+// ---------------------------------------------------------------- dedup
+
+class DedupOperator final : public Operator {
+ public:
+  std::string kind() const override { return "dedup"; }
+  static Result<std::unique_ptr<Operator>> Build(const YAML::Node& n, const std::string& where) {
+    if (!n.IsMap() || !n["key"] || !n["window"])
+      return Status::InvalidArgument(where + ": expected {key: FIELDS, window: DURATION}");
+    auto op = std::make_unique<DedupOperator>();
+    MESHD_ASSIGN_OR_RETURN(op->keys_, ParseKeys(n["key"], where + ".key"));
+    MESHD_ASSIGN_OR_RETURN(op->size_, ParseDuration(n["window"], where + ".window"));
+    if (op->size_ <= 0) return Status::InvalidArgument(where + ".window: must be positive");
+    MESHD_TRY(ParseEventTime(n, where, &op->et_));
+    if (op->et_.late_output) op->side_outputs_.push_back(*op->et_.late_output);
+    return std::unique_ptr<Operator>(std::move(op));
+  }
+
+  Status Process(StreamRecord r, Emitter& out) override {
+    int64_t ts = EventTime(et_.time, r);
+    int64_t wm = Watermark(has_max_, max_ts_, et_.ooo);
+    int64_t end = FloorDiv(ts, size_) * size_ + size_;
+    if (wm != LLONG_MIN && end <= wm) {
+      ++late_;
+      meta_dirty_ = true;
+      if (et_.late_output) out.EmitSide(0, std::move(r));
+    } else {
+      json::array kv;
+      for (const auto& k : keys_) kv.push_back(k.expr.Evaluate(r));
+      WinId id{end, end - size_, json::serialize(kv)};
+      // Keep-last by event time; equal times: the later arrival wins (one
+      // map lookup per record).
+      auto [it, inserted] = last_.try_emplace(std::move(id));
+      if (inserted || ts >= it->second.first) {
+        it->second = {ts, std::move(r)};
+        dirty_.insert(it->first);
+      }
+    }
+    if (!has_max_ || ts > max_ts_) {
+      has_max_ = true;
+      max_ts_ = ts;
+      meta_dirty_ = true;
+    }
+    Advance(Watermark(has_max_, max_ts_, et_.ooo), out);
+    return Status::Ok();
+  }
+  void Flush(Emitter& out) override { Advance(LLONG_MAX, out); }
+
+  void SaveState(StateWriter& w) override {
+    for (const auto& id : deleted_) w.Delete(WinStateKey(id));
+    deleted_.clear();
+    for (const auto& id : dirty_) {
+      auto it = last_.find(id);
+      if (it == last_.end()) continue;
+      // {"ts": N, "r": record}, written as text (no copy of the record).
+      w.Put(WinStateKey(id),
+            "{\"ts\":" + std::to_string(it->second.first) + ",\"r\":" + RecordToJsonText(it->second.second) + "}");
+    }
+    dirty_.clear();
+    if (meta_dirty_) {
+      w.Put("m", json::serialize(json::object{{"has", has_max_}, {"mx", max_ts_}, {"late", late_}}));
+      meta_dirty_ = false;
+    }
+  }
+  Status LoadState(const StateEntries& entries) override {
+    try {
+      for (const auto& [k, v] : entries) {
+        json::object o = json::parse(v).as_object();
+        if (k == "m") {
+          has_max_ = o.at("has").as_bool();
+          max_ts_ = o.at("mx").to_number<int64_t>();
+          late_ = o.at("late").to_number<int64_t>();
+          continue;
+        }
+        auto id = ParseWinStateKey(k);
+        if (!id) return Status::Corruption("dedup state key '" + k + "' is malformed");
+        last_[*id] = {o.at("ts").to_number<int64_t>(), RecordFromJson(o.at("r").as_object())};
+      }
+    } catch (const std::exception& e) {
+      return Status::Corruption(std::string("dedup state unreadable: ") + e.what());
+    }
+    return Status::Ok();
+  }
+  json::object Stats() const override {
+    return {{"pending", static_cast<int64_t>(last_.size())}, {"late", late_}};
+  }
+
+ private:
+  void Advance(int64_t wm, Emitter& out) {
+    if (wm == LLONG_MIN) return;
+    for (auto it = last_.begin(); it != last_.end() && it->first.end <= wm;) {
+      out.Emit(std::move(it->second.second));  // erased just below: no copy
+      dirty_.erase(it->first);
+      deleted_.insert(it->first);
+      it = last_.erase(it);
+    }
+  }
+
+  std::vector<KeySpec> keys_;
+  int64_t size_ = 0;
+  EventTimeSpec et_;
+  bool has_max_ = false;
+  int64_t max_ts_ = 0;
+  int64_t late_ = 0;
+  bool meta_dirty_ = false;
+  std::map<WinId, std::pair<int64_t, StreamRecord>> last_;
+  std::set<WinId> dirty_, deleted_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Operator>> BuildWindowOperator(const YAML::Node& n, const std::string& where) {
+  return WindowOperator::Build(n, where);
+}
+
+Result<std::unique_ptr<Operator>> BuildDedupOperator(const YAML::Node& n, const std::string& where) {
+  return DedupOperator::Build(n, where);
+}
+
+}  // namespace meshd::stream
