@@ -214,6 +214,41 @@ Result<AggSpec> ParseAggregate(const std::string& name, const std::string& text,
   return a;
 }
 
+// Event-time progress both windowed operators (window, dedup) keep: the
+// largest event time seen, from which the watermark follows, and the count of
+// late records. Checkpointed under one state key when it changed.
+struct EventTimeProgress {
+  static constexpr const char* kStateKey = "m";
+  bool has_max = false;
+  int64_t max_ts = 0;
+  int64_t late = 0;
+  bool dirty = false;
+
+  int64_t Watermark(int64_t out_of_orderness) const {
+    return meshd::stream::Watermark(has_max, max_ts, out_of_orderness);
+  }
+  void Observe(int64_t ts) {
+    if (has_max && ts <= max_ts) return;
+    has_max = true;
+    max_ts = ts;
+    dirty = true;
+  }
+  void CountLate() {
+    ++late;
+    dirty = true;
+  }
+  void Save(StateWriter& w) {
+    if (!dirty) return;
+    w.Put(kStateKey, json::serialize(json::object{{"has", has_max}, {"mx", max_ts}, {"late", late}}));
+    dirty = false;
+  }
+  void Load(const json::object& o) {
+    has_max = o.at("has").as_bool();
+    max_ts = o.at("mx").to_number<int64_t>();
+    late = o.at("late").to_number<int64_t>();
+  }
+};
+
 // ---------------------------------------------------------------- window
 
 struct WinId {
@@ -300,7 +335,7 @@ class WindowOperator final : public Operator {
 
   Status Process(StreamRecord r, Emitter& out) override {
     int64_t ts = EventTime(et_.time, r);
-    int64_t wm = Watermark(has_max_, max_ts_, et_.ooo);
+    int64_t wm = progress_.Watermark(et_.ooo);
     json::array kv;
     for (const auto& k : keys_) kv.push_back(k.expr.Evaluate(r));
     std::string key = json::serialize(kv);
@@ -311,16 +346,11 @@ class WindowOperator final : public Operator {
     bool accepted = type_ == Type::kSession ? AddToSession(ts, wm, key, kv, args, r, out)
                                             : AddToFixed(ts, wm, key, kv, args, r, out);
     if (!accepted) {
-      ++late_;
-      meta_dirty_ = true;
+      progress_.CountLate();
       if (et_.late_output) out.EmitSide(0, std::move(r));
     }
-    if (!has_max_ || ts > max_ts_) {
-      has_max_ = true;
-      max_ts_ = ts;
-      meta_dirty_ = true;
-    }
-    Advance(Watermark(has_max_, max_ts_, et_.ooo), r, out);
+    progress_.Observe(ts);
+    Advance(progress_.Watermark(et_.ooo), r, out);
     return Status::Ok();
   }
 
@@ -341,21 +371,15 @@ class WindowOperator final : public Operator {
       w.Put(WinStateKey(id), json::serialize(o));
     }
     dirty_.clear();
-    if (meta_dirty_) {
-      json::object m{{"has", has_max_}, {"mx", max_ts_}, {"late", late_}};
-      w.Put("m", json::serialize(m));
-      meta_dirty_ = false;
-    }
+    progress_.Save(w);
   }
 
   Status LoadState(const StateEntries& entries) override {
     try {
       for (const auto& [k, v] : entries) {
         json::object o = json::parse(v).as_object();
-        if (k == "m") {
-          has_max_ = o.at("has").as_bool();
-          max_ts_ = o.at("mx").to_number<int64_t>();
-          late_ = o.at("late").to_number<int64_t>();
+        if (k == EventTimeProgress::kStateKey) {
+          progress_.Load(o);
           continue;
         }
         auto id = ParseWinStateKey(k);
@@ -375,8 +399,8 @@ class WindowOperator final : public Operator {
 
   json::object Stats() const override {
     return {{"open_windows", static_cast<int64_t>(windows_.size())},
-            {"late", late_},
-            {"watermark", has_max_ ? json::value(max_ts_ - et_.ooo) : json::value(nullptr)}};
+            {"late", progress_.late},
+            {"watermark", progress_.has_max ? json::value(progress_.max_ts - et_.ooo) : json::value(nullptr)}};
   }
 
  private:
@@ -522,10 +546,7 @@ class WindowOperator final : public Operator {
   EventTimeSpec et_;
   std::vector<AggSpec> aggs_;
 
-  bool has_max_ = false;
-  int64_t max_ts_ = 0;
-  int64_t late_ = 0;
-  bool meta_dirty_ = false;
+  EventTimeProgress progress_;
   std::map<WinId, Window> windows_;
   std::map<std::string, std::set<std::pair<int64_t, int64_t>>> sessions_;  // key -> (start, end)
   std::set<WinId> dirty_, deleted_;
@@ -550,11 +571,10 @@ class DedupOperator final : public Operator {
 
   Status Process(StreamRecord r, Emitter& out) override {
     int64_t ts = EventTime(et_.time, r);
-    int64_t wm = Watermark(has_max_, max_ts_, et_.ooo);
+    int64_t wm = progress_.Watermark(et_.ooo);
     int64_t end = FloorDiv(ts, size_) * size_ + size_;
     if (wm != LLONG_MIN && end <= wm) {
-      ++late_;
-      meta_dirty_ = true;
+      progress_.CountLate();
       if (et_.late_output) out.EmitSide(0, std::move(r));
     } else {
       json::array kv;
@@ -568,12 +588,8 @@ class DedupOperator final : public Operator {
         dirty_.insert(it->first);
       }
     }
-    if (!has_max_ || ts > max_ts_) {
-      has_max_ = true;
-      max_ts_ = ts;
-      meta_dirty_ = true;
-    }
-    Advance(Watermark(has_max_, max_ts_, et_.ooo), out);
+    progress_.Observe(ts);
+    Advance(progress_.Watermark(et_.ooo), out);
     return Status::Ok();
   }
   void Flush(Emitter& out) override { Advance(LLONG_MAX, out); }
@@ -589,19 +605,14 @@ class DedupOperator final : public Operator {
             "{\"ts\":" + std::to_string(it->second.first) + ",\"r\":" + RecordToJsonText(it->second.second) + "}");
     }
     dirty_.clear();
-    if (meta_dirty_) {
-      w.Put("m", json::serialize(json::object{{"has", has_max_}, {"mx", max_ts_}, {"late", late_}}));
-      meta_dirty_ = false;
-    }
+    progress_.Save(w);
   }
   Status LoadState(const StateEntries& entries) override {
     try {
       for (const auto& [k, v] : entries) {
         json::object o = json::parse(v).as_object();
-        if (k == "m") {
-          has_max_ = o.at("has").as_bool();
-          max_ts_ = o.at("mx").to_number<int64_t>();
-          late_ = o.at("late").to_number<int64_t>();
+        if (k == EventTimeProgress::kStateKey) {
+          progress_.Load(o);
           continue;
         }
         auto id = ParseWinStateKey(k);
@@ -614,7 +625,7 @@ class DedupOperator final : public Operator {
     return Status::Ok();
   }
   json::object Stats() const override {
-    return {{"pending", static_cast<int64_t>(last_.size())}, {"late", late_}};
+    return {{"pending", static_cast<int64_t>(last_.size())}, {"late", progress_.late}};
   }
 
  private:
@@ -631,10 +642,7 @@ class DedupOperator final : public Operator {
   std::vector<KeySpec> keys_;
   int64_t size_ = 0;
   EventTimeSpec et_;
-  bool has_max_ = false;
-  int64_t max_ts_ = 0;
-  int64_t late_ = 0;
-  bool meta_dirty_ = false;
+  EventTimeProgress progress_;
   std::map<WinId, std::pair<int64_t, StreamRecord>> last_;
   std::set<WinId> dirty_, deleted_;
 };
