@@ -12,6 +12,7 @@
 #include "bus/bus_service.h"
 #include "bus/http_client.h"
 #include "bus/json_util.h"
+#include "yaml/yaml_to_json.h"
 
 namespace meshd::bus::cli {
 namespace {
@@ -78,41 +79,6 @@ std::string ReadArg(const std::string& v, bool* ok) {
   return v;
 }
 
-// YAML -> JSON with scalar typing: quoted scalars stay strings; plain ones
-// become null/bool/int/double when they look like it.
-json::value YamlToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Sequence: {
-      json::array a;
-      for (const auto& x : n) a.push_back(YamlToJson(x));
-      return a;
-    }
-    case YAML::NodeType::Map: {
-      json::object o;
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = YamlToJson(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      if (n.Tag() == "!") return json::value(s);  // quoted
-      if (s == "null" || s == "~") return nullptr;
-      if (s == "true" || s == "True") return true;
-      if (s == "false" || s == "False") return false;
-      if (!s.empty()) {
-        char* end = nullptr;
-        long long i = std::strtoll(s.c_str(), &end, 10);
-        if (end != nullptr && *end == '\0') return static_cast<int64_t>(i);
-        double d = std::strtod(s.c_str(), &end);
-        if (end != nullptr && *end == '\0' && s.find_first_of("0123456789") != std::string::npos) return d;
-      }
-      return json::value(s);
-    }
-  }
-  return nullptr;
-}
 
 // Renames known snake_case keys to the API's names at this level only (so
 // keys inside event patterns and maps are never touched).
@@ -176,7 +142,7 @@ bool PlanApply(const std::string& yaml_text, const std::string& base_dir, std::v
                std::string* error) {
   json::value doc;
   try {
-    doc = YamlToJson(YAML::Load(yaml_text));
+    doc = yaml::ToJson(YAML::Load(yaml_text));
   } catch (const YAML::Exception& e) {
     *error = std::string("rules YAML is not valid: ") + e.what();
     return false;

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "catalog/model_json.h"
-#include "catalog/yaml_json.h"
+#include "yaml/yaml_to_json.h"
 
 namespace meshd::catalog {
 
@@ -83,7 +83,7 @@ Result<DescriptorBundle> LoadBundle(const std::string& path) {
     if (text.ok()) b.files[e.path().filename().string()] = std::move(*text);
   }
   // The short form may point elsewhere ("schemas/x.avsc", "../x.avsc").
-  auto doc = ParseYamlOrJson(b.content, path);
+  auto doc = yaml::ParseYamlOrJson(b.content, path);
   if (doc.ok() && doc->is_object()) {
     const json::value* dp = doc->get_object().if_contains("data_product");
     if (dp && dp->is_object()) {
@@ -892,13 +892,13 @@ void ApplyOdcs(const Doc& d, const DescriptorBundle& b, const json::object& c, O
 std::optional<OdcsContract> FindContract(const DescriptorBundle& b, const std::string& id) {
   for (const char* ext : {".odcs.yaml", ".odcs.yml", ".odcs.json", ".yaml", ".yml", ".json"}) {
     if (const std::string* text = FindFile(b, id + ext)) {
-      auto doc = ParseYamlOrJson(*text, id + ext);
+      auto doc = yaml::ParseYamlOrJson(*text, id + ext);
       if (doc.ok()) return OdcsContract{id + ext, std::move(*doc)};
     }
   }
   for (const auto& [name, text] : b.files) {
     if (name.find(".odcs.") == std::string::npos && name.find("contract") == std::string::npos) continue;
-    auto doc = ParseYamlOrJson(text, name);
+    auto doc = yaml::ParseYamlOrJson(text, name);
     if (!doc.ok() || !doc->is_object()) continue;
     const json::value* v = doc->get_object().if_contains("id");
     if (v && v->is_string() && v->get_string() == id) return OdcsContract{name, std::move(*doc)};
@@ -1067,7 +1067,7 @@ void CheckProduct(const Doc& d, DataProduct* p) {
 Result<Descriptor> ParseDescriptor(const DescriptorBundle& bundle, std::vector<std::string>* errors) {
   Problems problems;
   Descriptor out;
-  auto doc = ParseYamlOrJson(bundle.content, bundle.file);
+  auto doc = yaml::ParseYamlOrJson(bundle.content, bundle.file);
   if (!doc.ok()) {
     if (errors) errors->push_back(doc.error().message());
     return doc.error();

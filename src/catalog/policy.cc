@@ -3,7 +3,7 @@
 #include <regex>
 
 #include "catalog/descriptor.h"
-#include "catalog/yaml_json.h"
+#include "yaml/yaml_to_json.h"
 #include "storage/topic_config.h"
 
 namespace meshd::catalog {
@@ -16,7 +16,7 @@ bool GovernancePolicy::empty() const {
 }
 
 Result<GovernancePolicy> GovernancePolicy::Parse(const std::string& text, const std::string& file) {
-  MESHD_ASSIGN_OR_RETURN(json::value doc, ParseYamlOrJson(text, file));
+  MESHD_ASSIGN_OR_RETURN(json::value doc, yaml::ParseYamlOrJson(text, file));
   if (doc.is_null()) return GovernancePolicy{};
   if (!doc.is_object()) return Status::InvalidArgument(file + ": expected a mapping of policy rules");
   const json::object* rules = &doc.get_object();
