@@ -38,6 +38,7 @@ int RunServe(ServeOptions options, const std::string& config_file, const CLI::Ap
     if (given("--policy")) from_file.policy_file = options.policy_file;
     if (given("--kafka-sasl-user")) from_file.kafka_sasl_users = options.kafka_sasl_users;
     if (given("--pipeline")) from_file.pipeline_files = options.pipeline_files;
+    if (given("--pipeline-brokers")) from_file.pipeline_brokers = options.pipeline_brokers;
     from_file.test_clock = options.test_clock;
     options = from_file;
   }
@@ -108,6 +109,11 @@ void RegisterServerCommands(CLI::App& app, std::function<int()>* run) {
         ->capture_default_str();
     c->add_option("--pipeline", o->pipeline_files,
                   "pipeline definition (YAML) to run; repeatable; stored and restarted with the data dir");
+    c->add_option("--pipeline-brokers", o->pipeline_brokers,
+                  "HOST:PORT[,...] of a Kafka-protocol broker (another meshd's --kafka listener or a Kafka "
+                  "cluster): pipelines read inputs and write topic outputs there, and every meshd running the "
+                  "same pipeline with this flag splits its partitions (consumer group __pipeline.<name>); "
+                  "tables stay in this process's warehouse");
     c->add_option("--kafka-sasl-user", o->kafka_sasl_users,
                   "USER:PASSWORD for Kafka SASL PLAIN/SCRAM-SHA-256 (repeatable; enables SASL)");
     c->add_option("--threads", o->threads, "I/O threads (0 = hardware concurrency)");

@@ -19,6 +19,7 @@ class PipelineComponent final : public Component {
     stream::PipelineServiceOptions po;
     po.data_dir = server.options().data_dir;
     po.pipeline_files = server.options().pipeline_files;
+    po.brokers = server.options().pipeline_brokers;
     // Lineage: input topics -> pipeline -> tables, topics and buses.
     if (auto* catalog = dynamic_cast<catalog::ProductCatalog*>(server.product_directory())) {
       po.on_change = [catalog](const stream::PipelineSpec& spec, bool removed) {

@@ -35,6 +35,7 @@ Status LoadServeConfig(const std::string& path, ServeOptions* o) {
       else if (key == "kafka_sasl_users") o->kafka_sasl_users = v.as<std::vector<std::string>>();
       else if (key == "registry") o->registry = v.as<std::string>();
       else if (key == "pipelines") o->pipeline_files = v.as<std::vector<std::string>>();
+      else if (key == "pipeline_brokers") o->pipeline_brokers = v.as<std::string>();
       else if (key == "auth") o->auth = v.as<std::string>();
       else if (key == "policy") o->policy_file = v.as<std::string>();
       else return Status::InvalidArgument("unknown key '" + key + "' in config file '" + path + "'");

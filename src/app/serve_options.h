@@ -21,6 +21,8 @@
 //   auth: off                   # or "required": API tokens on HTTP, SASL on Kafka (docs/access-control.md)
 //   policy: ./governance.yaml   # governance policy for data products (src/catalog/policy.h)
 //   pipelines: [./revenue.yaml] # stream pipeline definitions, as --pipeline (src/stream/README.md)
+//   pipeline_brokers: 10.0.0.5:9092  # pipelines read/write topics there and split partitions
+//                                    # with other meshd processes (consumer group __pipeline.<name>)
 // Flags given on the command line win over the file.
 
 #include <string>
@@ -47,6 +49,11 @@ struct ServeOptions {
   std::string registry = "127.0.0.1:8081";
   // Pipeline definitions (YAML files) applied at start (--pipeline, repeatable).
   std::vector<std::string> pipeline_files;
+  // Kafka-protocol broker(s) HOST:PORT[,...] for pipeline inputs, join tables
+  // and topic outputs (another meshd's Kafka listener or a Kafka cluster);
+  // the processes running a pipeline split its partitions through the
+  // consumer group `__pipeline.<name>`. Empty = this process's own log.
+  std::string pipeline_brokers;
   // Access control: "off" (nothing enforced) or "required" (see
   // src/governance/access_control.h).
   std::string auth = "off";

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "base/logging.h"
+#include "stream/kafka_task_io.h"
 #include "warehouse/postgres_sink.h"
 
 namespace meshd::stream {
@@ -41,9 +42,65 @@ PipelineRunner::PipelineRunner(std::shared_ptr<const PipelineSpec> spec, storage
 
 PipelineRunner::~PipelineRunner() { Stop(); }
 
-void PipelineRunner::Start() { control_ = std::thread([this] { Control(); }); }
+void PipelineRunner::Start() {
+  control_ = std::thread([this] { Control(); });
+  for (int i = 0; i < threads_; ++i) workers_.emplace_back([this, i] { Work(static_cast<size_t>(i)); });
+}
+
+void PipelineRunner::SetStatus(const std::string& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  status_ = s;
+}
+
+std::shared_ptr<PipelineTask> PipelineRunner::MakeTask(int32_t p) {
+  TaskContext ctx;
+  ctx.log = &log_;
+  ctx.sink = sink_;
+  ctx.state_dir = (fs::path(state_root_) / std::to_string(p)).string();
+  if (!brokers_.empty()) {
+    ctx.input = std::make_shared<KafkaTaskInput>(brokers_);
+    ctx.topic_output = broker_output_;
+    PipelineGroup* group = group_.get();
+    ctx.commit_offsets = [group](const std::vector<storage::CommittedOffset>& offsets) { group->Commit(offsets); };
+  }
+  return std::make_shared<PipelineTask>(spec_, p, std::move(ctx));
+}
+
+void PipelineRunner::OpenTasks(const std::vector<int32_t>& partitions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int32_t p : partitions)
+    if (!tasks_.count(p)) tasks_[p] = MakeTask(p);  // workers open it (RocksDB restore) on their next pass
+}
+
+void PipelineRunner::RetireTasks(const std::vector<int32_t>& partitions) {
+  std::vector<std::shared_ptr<PipelineTask>> gone;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int32_t p : partitions) {
+      auto it = tasks_.find(p);
+      if (it == tasks_.end()) continue;
+      gone.push_back(std::move(it->second));
+      tasks_.erase(it);
+    }
+  }
+  // Outside mu_: Retire waits for a Step in progress, then checkpoints.
+  for (auto& t : gone) t->Retire();
+}
+
+std::vector<int32_t> PipelineRunner::RunningPartitions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int32_t> out;
+  for (const auto& [p, t] : tasks_) out.push_back(p);
+  return out;
+}
 
 void PipelineRunner::Control() {
+  if (brokers_.empty()) RunStatic();
+  else RunGroup();
+  RetireTasks(RunningPartitions());  // final checkpoints
+}
+
+void PipelineRunner::RunStatic() {
   auto logger = logging::Get("stream");
   // Wait for the inputs to exist, then build one task per assigned partition.
   int32_t partitions = -1;
@@ -63,57 +120,106 @@ void PipelineRunner::Control() {
       partitions = n;
       break;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      status_ = "waiting for input topic '" + missing + "'";
-    }
+    SetStatus("waiting for input topic '" + missing + "'");
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_.load(); });
   }
   if (stop_) return;
   std::vector<int32_t> mine = assigner_->Assign(spec_->name, partitions);
+  OpenTasks(mine);
+  SetStatus("running");
+  logger->info("pipeline={} started tasks={} partitions={}", spec_->name, mine.size(), partitions);
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return stop_.load(); });
+}
+
+void PipelineRunner::RunGroup() {
+  auto logger = logging::Get("stream");
+  const std::string group_id = "__pipeline." + spec_->name;
+  auto output = KafkaTopicOutput::Create(brokers_, "meshd-" + group_id);
+  if (!output.ok()) {
+    SetStatus("error: " + output.error().message());
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (int32_t p : mine) {
-      TaskContext ctx;
-      ctx.log = &log_;
-      ctx.sink = sink_;
-      ctx.state_dir = (fs::path(state_root_) / std::to_string(p)).string();
-      tasks_.push_back(std::make_unique<PipelineTask>(spec_, p, ctx));
-    }
-    status_ = "running";
+    broker_output_ = std::move(*output);
   }
-  logger->info("pipeline={} started tasks={} partitions={}", spec_->name, mine.size(), partitions);
-  size_t n = std::min(tasks_.size(), static_cast<size_t>(threads_));
-  for (size_t i = 1; i < n; ++i) workers_.emplace_back([this, i] { Work(i); });
-  if (n > 0) Work(0);
+  PipelineGroup::Callbacks cb;
+  cb.on_revoke = [this, logger](const std::vector<std::pair<std::string, int32_t>>& revoked) {
+    TaskAssignment a = TasksFromAssignment(revoked, spec_->inputs);
+    std::vector<int32_t> close = a.tasks;
+    close.insert(close.end(), a.incomplete.begin(), a.incomplete.end());
+    logger->info("pipeline={} group revoked tasks={}", spec_->name, close.size());
+    RetireTasks(close);
+    SetStatus("rebalancing");
+  };
+  cb.on_assign = [this, logger](const std::vector<std::pair<std::string, int32_t>>& assigned) {
+    TaskAssignment a = TasksFromAssignment(assigned, spec_->inputs);
+    for (int32_t p : a.incomplete)
+      logger->warn("pipeline={} partition {} is assigned for only some inputs (inputs must have equal partition "
+                   "counts); not run here",
+                   spec_->name, p);
+    TaskChanges c = DiffTasks(RunningPartitions(), a.tasks);
+    RetireTasks(c.close);
+    OpenTasks(c.open);
+    std::string list;
+    for (int32_t p : a.tasks) list += (list.empty() ? "" : ",") + std::to_string(p);
+    logger->info("pipeline={} group assigned partitions=[{}]", spec_->name, list);
+    SetStatus("running");
+  };
+  auto group = PipelineGroup::Join(brokers_, group_id, spec_->inputs, std::move(cb), session_timeout_ms_);
+  if (!group.ok()) {
+    SetStatus("error: " + group.error().message());
+    return;
+  }
+  PipelineGroup* g = group->get();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    group_ = std::move(*group);
+    status_ = "joining group " + group_id;
+  }
+  while (!stop_) g->Poll(100);
+  g->Leave();  // revoke callback: final checkpoints, then LeaveGroup
+  RetireTasks(RunningPartitions());
+  // Keep group_ (tasks' commit callbacks point at it) until the runner dies;
+  // it no longer talks to the broker.
 }
 
 void PipelineRunner::Work(size_t worker) {
   auto logger = logging::Get("stream");
-  size_t nworkers = std::min(tasks_.size(), static_cast<size_t>(threads_));
-  std::vector<PipelineTask*> mine;
-  for (size_t i = worker; i < tasks_.size(); i += nworkers) mine.push_back(tasks_[i].get());
-  std::vector<std::chrono::steady_clock::time_point> retry_at(mine.size());
+  std::map<PipelineTask*, std::chrono::steady_clock::time_point> retry_at;
+  std::vector<std::shared_ptr<PipelineTask>> mine;
   while (!stop_) {
+    // This worker's share of the current tasks (the set changes on rebalances).
+    mine.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      size_t i = 0;
+      for (const auto& [p, t] : tasks_) {
+        if (i++ % static_cast<size_t>(threads_) == worker) mine.push_back(t);
+      }
+    }
     bool did = false;
     auto now = std::chrono::steady_clock::now();
     for (size_t i = 0; i < mine.size() && !stop_; ++i) {
-      PipelineTask* t = mine[i];
-      if (now < retry_at[i]) continue;
+      PipelineTask* t = mine[i].get();
+      auto& retry = retry_at[t];
+      if (now < retry) continue;
       Status opened = t->Open();
       if (!opened.ok()) {
         // Missing topics resolve themselves; other errors are retried too,
         // slowly, and shown by GET /v1/pipelines/{name}.
         if (opened.code() != StatusCode::kUnavailable)
           logger->warn("pipeline={} partition={} open failed: {}", spec_->name, t->partition(), opened.ToString());
-        retry_at[i] = now + std::chrono::milliseconds(500);
+        retry = now + std::chrono::milliseconds(500);
         continue;
       }
       auto r = t->Step();
       if (!r.ok()) {
-        logger->warn("pipeline={} partition={} step failed: {}", spec_->name, t->partition(), r.error().ToString());
-        retry_at[i] = now + std::chrono::milliseconds(500);
+        if (r.error().code() != StatusCode::kUnavailable || r.error().message() != "task not open")
+          logger->warn("pipeline={} partition={} step failed: {}", spec_->name, t->partition(), r.error().ToString());
+        retry = now + std::chrono::milliseconds(500);
         continue;
       }
       did |= *r;
@@ -121,16 +227,17 @@ void PipelineRunner::Work(size_t worker) {
         Status s = t->Checkpoint();
         if (!s.ok()) {
           logger->warn("pipeline={} partition={} checkpoint failed: {}", spec_->name, t->partition(), s.ToString());
-          retry_at[i] = now + std::chrono::milliseconds(500);
+          retry = now + std::chrono::milliseconds(500);
         }
       }
     }
+    if (retry_at.size() > 4 * (mine.size() + 8)) retry_at.clear();  // forget retired tasks
+    mine.clear();
     if (!did) {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(10), [this] { return stop_.load(); });
     }
   }
-  for (PipelineTask* t : mine) t->Close();
 }
 
 void PipelineRunner::Stop() {
@@ -140,9 +247,9 @@ void PipelineRunner::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (control_.joinable()) control_.join();
   for (auto& w : workers_) w.join();
   workers_.clear();
+  if (control_.joinable()) control_.join();  // final checkpoints (and LeaveGroup)
 }
 
 json::object PipelineRunner::Describe() const {
@@ -160,7 +267,22 @@ json::object PipelineRunner::Describe() const {
   }
   o["outputs"] = std::move(outputs);
   json::array tasks;
-  for (const auto& t : tasks_) tasks.push_back(t->Describe());
+  json::array partitions;
+  for (const auto& [p, t] : tasks_) {
+    tasks.push_back(t->Describe());
+    partitions.push_back(p);
+  }
+  // The partitions this process runs; with brokers, its share of the group.
+  o["partitions"] = std::move(partitions);
+  if (!brokers_.empty()) {
+    json::object g{{"id", "__pipeline." + spec_->name}, {"brokers", brokers_}, {"assignor", "range"}};
+    if (group_) {
+      g["rebalances"] = group_->rebalances();
+      std::string err = group_->last_error();
+      if (!err.empty()) g["last_error"] = err;
+    }
+    o["group"] = std::move(g);
+  }
   o["tasks"] = std::move(tasks);
   return o;
 }
@@ -278,6 +400,7 @@ Result<json::object> PipelineService::Apply(PipelineSpec spec, bool replace, boo
   warehouse::TableSink* sink = own_sink ? own_sink.get() : warehouse_.get();
   auto runner = std::make_unique<PipelineRunner>(shared, log_, sink, StateRoot(shared->name), options_.threads,
                                                  options_.assigner, std::move(own_sink));
+  if (!options_.brokers.empty()) runner->UseBrokers(options_.brokers, options_.group_session_timeout_ms);
   runner->Start();
   json::object d = runner->Describe();
   runners_[shared->name] = std::move(runner);

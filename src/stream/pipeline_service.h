@@ -10,8 +10,13 @@
 // - Each pipeline runs as N tasks, one per partition of its inputs, on a
 //   small pool of worker threads (PipelineRunner).
 // - Which partitions this process runs comes from a PartitionAssigner. The
-//   default runs all of them. Several processes sharing the data (or a Kafka
-//   cluster later) use a group-based assigner: see README.md "Scaling out".
+//   default runs all of them. With `brokers` set (`meshd serve
+//   --pipeline-brokers HOST:PORT`) the pipeline instead reads and writes
+//   topics on that Kafka-protocol broker and its partitions come from the
+//   consumer group `__pipeline.<name>` (range assignor): several processes
+//   running the same pipeline split its partitions, and a rebalance closes
+//   revoked tasks (final checkpoint) before opening the assigned ones. See
+//   kafka_task_io.h and README.md "Parallelism and scaling out".
 //
 // HTTP (RegisterRoutes): POST /v1/pipelines (YAML or JSON body; 201,
 // 409 ALREADY_EXISTS unless ?replace=true), GET /v1/pipelines,
@@ -72,13 +77,21 @@ struct PipelineServiceOptions {
   std::string data_dir = ".";
   int threads = 2;                          // worker threads per pipeline (capped by its tasks)
   std::vector<std::string> pipeline_files;  // --pipeline FILE
-  std::shared_ptr<PartitionAssigner> assigner;  // null = all partitions
+  std::shared_ptr<PartitionAssigner> assigner;  // null = all partitions (ignored with `brokers`)
+  // Kafka-protocol bootstrap servers (HOST:PORT[,...]) for inputs, join
+  // tables and topic outputs, with group-based assignment; "" = this
+  // process's log. Tables and buses stay local either way.
+  std::string brokers;
+  int group_session_timeout_ms = 6000;
   // Called after a pipeline starts (created, replaced or restarted) and after
   // it is deleted (`removed`), so the catalog can keep its lineage edges.
   std::function<void(const PipelineSpec& spec, bool removed)> on_change;
 };
 
 // One pipeline's tasks and worker threads.
+class PipelineGroup;
+class TopicOutput;
+
 class PipelineRunner {
  public:
   // `own_sink` (optional) is kept alive as long as the runner: a
@@ -88,6 +101,12 @@ class PipelineRunner {
                  std::string state_root, int threads, std::shared_ptr<PartitionAssigner> assigner,
                  std::unique_ptr<warehouse::TableSink> own_sink = nullptr);
   ~PipelineRunner();
+  // Read and write topics on these brokers and take partitions from the
+  // pipeline's consumer group (call before Start).
+  void UseBrokers(std::string brokers, int session_timeout_ms) {
+    brokers_ = std::move(brokers);
+    session_timeout_ms_ = session_timeout_ms;
+  }
   void Start();
   void Stop();  // final checkpoints; idempotent
   boost::json::object Describe() const;
@@ -97,7 +116,15 @@ class PipelineRunner {
 
  private:
   void Control();
+  void RunStatic();
+  void RunGroup();
   void Work(size_t worker);
+  std::shared_ptr<PipelineTask> MakeTask(int32_t partition);
+  void OpenTasks(const std::vector<int32_t>& partitions);
+  // Final checkpoint of each, then forgotten; returns after all are closed.
+  void RetireTasks(const std::vector<int32_t>& partitions);
+  std::vector<int32_t> RunningPartitions() const;
+  void SetStatus(const std::string& s);
 
   std::shared_ptr<const PipelineSpec> spec_;
   storage::EventLog& log_;
@@ -106,12 +133,16 @@ class PipelineRunner {
   std::string state_root_;
   int threads_;
   std::shared_ptr<PartitionAssigner> assigner_;
+  std::string brokers_;
+  int session_timeout_ms_ = 6000;
+  std::shared_ptr<TopicOutput> broker_output_;  // with brokers_: one producer for all tasks
+  std::unique_ptr<PipelineGroup> group_;        // with brokers_: owned by the control thread
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> stop_{false};
   std::string status_ = "starting";
-  std::vector<std::unique_ptr<PipelineTask>> tasks_;
+  std::map<int32_t, std::shared_ptr<PipelineTask>> tasks_;  // by partition: the tasks this process runs
   std::thread control_;
   std::vector<std::thread> workers_;
 };

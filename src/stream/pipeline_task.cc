@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include "base/logging.h"
 #include "cloudevents/cloud_event.h"
@@ -59,6 +60,8 @@ int32_t PartitionFor(const std::string& key, int32_t partitions) {
 
 PipelineTask::PipelineTask(std::shared_ptr<const PipelineSpec> spec, int32_t partition, TaskContext ctx)
     : spec_(std::move(spec)), partition_(partition), ctx_(std::move(ctx)) {
+  input_ = ctx_.input ? ctx_.input : std::make_shared<LocalLogInput>(*ctx_.log);
+  topic_output_ = ctx_.topic_output ? ctx_.topic_output : std::make_shared<LocalLogOutput>(*ctx_.log);
   for (const auto& o : spec_->outputs) has_table_output_ |= o.kind == OutputSpec::Kind::kTable;
 }
 
@@ -103,6 +106,7 @@ Status PipelineTask::ResetState(const std::string& why) {
 Status PipelineTask::Open() {
   std::lock_guard<std::mutex> lock(mu_);
   if (open_) return Status::Ok();
+  if (retired_) return Status::Unavailable("task retired");
   // A reopen after a failed checkpoint starts over from RocksDB.
   offsets_.clear();
   pending_.clear();
@@ -114,16 +118,16 @@ Status PipelineTask::Open() {
     db_ = nullptr;
   }
   for (const auto& t : spec_->inputs) {
-    auto d = ctx_.log->DescribeTopic(t);
-    if (!d.ok()) return Status::Unavailable("waiting for input topic '" + t + "'");
-    if (partition_ >= static_cast<int32_t>(d->partitions.size()))
+    auto n = input_->PartitionCount(t);
+    if (!n.ok()) return Status::Unavailable("waiting for input topic '" + t + "'");
+    if (partition_ >= *n)
       return Status::InvalidArgument("input topic '" + t + "' has no partition " + std::to_string(partition_));
   }
   if (has_table_output_ && !ctx_.sink) return Status::InvalidArgument("pipeline has a table output but no warehouse");
   MESHD_ASSIGN_OR_RETURN(chain_, OperatorChain::Build(*spec_));
   table_topics_ = chain_->TableTopics();
   for (const auto& t : table_topics_) {
-    if (!ctx_.log->DescribeTopic(t).ok()) return Status::Unavailable("waiting for join table topic '" + t + "'");
+    if (!input_->PartitionCount(t).ok()) return Status::Unavailable("waiting for join table topic '" + t + "'");
   }
   MESHD_TRY(OpenDb());
 
@@ -178,15 +182,17 @@ Status PipelineTask::Open() {
   for (const auto& t : spec_->inputs) {
     auto key = std::make_pair(t, partition_);
     if (offsets_.count(key)) continue;
-    MESHD_ASSIGN_OR_RETURN(auto info, ctx_.log->GetOffsets(t, partition_));
+    MESHD_ASSIGN_OR_RETURN(auto info, input_->Bounds(t, partition_));
     offsets_[key] = spec_->start_latest ? info.end_offset : info.start_offset;
     fresh = true;
   }
   for (const auto& t : table_topics_) {
-    MESHD_ASSIGN_OR_RETURN(auto d, ctx_.log->DescribeTopic(t));
-    for (const auto& p : d.partitions) {
-      auto key = std::make_pair(t, p.partition);
-      if (!offsets_.count(key)) offsets_[key] = p.start_offset;  // tables: always the whole history
+    MESHD_ASSIGN_OR_RETURN(int32_t n, input_->PartitionCount(t));
+    for (int32_t p = 0; p < n; ++p) {
+      auto key = std::make_pair(t, p);
+      if (offsets_.count(key)) continue;
+      MESHD_ASSIGN_OR_RETURN(auto info, input_->Bounds(t, p));
+      offsets_[key] = info.start_offset;  // tables: always the whole history
     }
   }
   last_checkpoint_time_ = std::chrono::steady_clock::now();
@@ -196,96 +202,17 @@ Status PipelineTask::Open() {
   return Status::Ok();
 }
 
-Status PipelineTask::DecodeInto(const std::string& topic, int32_t partition, int64_t from, size_t max_records,
-                                std::vector<StreamRecord>* out, int64_t* next) const {
-  *next = from;
-  auto fetched = ctx_.log->Fetch(topic, partition, from, 1 << 20);
-  if (!fetched.ok()) {
-    // Retention moved the start past our position: continue at the start.
-    if (fetched.error().code() == StatusCode::kOutOfRange) {
-      auto info = ctx_.log->GetOffsets(topic, partition);
-      if (info.ok() && info->start_offset > from) {
-        *next = info->start_offset;
-        return Status::Ok();
-      }
-    }
-    return fetched.error();
-  }
-  std::string bytes;
-  MESHD_TRY(fetched->ReadInto(&bytes));
-  MESHD_ASSIGN_OR_RETURN(auto batches, record::SplitBatches(bytes, /*allow_partial_tail=*/true));
-  for (auto b : batches) {
-    MESHD_ASSIGN_OR_RETURN(auto header, record::ParseHeader(b));
-    if (header.control()) {
-      *next = std::max(*next, header.last_offset() + 1);
-      continue;
-    }
-    MESHD_ASSIGN_OR_RETURN(auto recs, record::DecodeRecords(b));
-    for (auto& r : recs) {
-      if (r.offset < from) continue;
-      if (out->size() >= max_records) return Status::Ok();
-      StreamRecord sr;
-      sr.topic = topic;
-      sr.partition = partition;
-      sr.offset = r.offset;
-      sr.timestamp_ms = r.timestamp;
-      sr.key = r.key;
-      if (r.headers.empty() && r.value) {
-        // A plain record (no CloudEvent or content-type headers): the same
-        // id/source/type and fields the general path below derives through
-        // cloudevents::FromKafkaRecord, without its extra JSON parse (to
-        // guess the content type) and the RFC 3339 round trip of the
-        // timestamp. Halves the decode cost (Nexmark benchmark, issue 7).
-        sr.id = topic + "-" + std::to_string(partition) + "-" + std::to_string(r.offset);
-        sr.source = "/meshd/topics/" + topic;
-        sr.type = "meshd.record";
-        boost::system::error_code ec;
-        json::value v = json::parse(*r.value, ec);
-        if (ec) sr.fields["value"] = json::string(*r.value);  // not JSON: the bytes as a string
-        else if (v.is_object()) sr.fields = std::move(v.get_object());
-        else sr.fields["value"] = std::move(v);
-      } else if (r.value) {
-        cloudevents::CloudEvent ev = cloudevents::FromKafkaRecord(r, topic, partition);
-        sr.id = ev.id;
-        sr.type = ev.type;
-        sr.source = ev.source;
-        if (ev.time) {
-          // The CloudEvent time is the event's own timestamp when present.
-          if (auto ms = ParseRfc3339Millis(*ev.time)) sr.timestamp_ms = *ms;
-        }
-        if (ev.data) {
-          json::value v;
-          boost::system::error_code ec;
-          bool json_type = !ev.datacontenttype || cloudevents::IsJsonContentType(*ev.datacontenttype);
-          if (json_type) v = json::parse(*ev.data, ec);
-          if (json_type && !ec && v.is_object()) {
-            sr.fields = std::move(v.get_object());
-          } else if (json_type && !ec) {
-            sr.fields["value"] = std::move(v);
-          } else {
-            sr.fields["value"] = json::string(*ev.data);
-          }
-        }
-      }
-      *next = r.offset + 1;
-      out->push_back(std::move(sr));
-    }
-    *next = std::max(*next, header.last_offset() + 1);
-  }
-  return Status::Ok();
-}
-
 Status PipelineTask::CatchUpTables() {
   for (const auto& t : table_topics_) {
-    auto d = ctx_.log->DescribeTopic(t);
-    if (!d.ok()) continue;
-    for (const auto& p : d->partitions) {
-      auto key = std::make_pair(t, p.partition);
+    std::vector<std::pair<int32_t, int64_t>> ends;
+    if (!input_->TableEnds(t, &ends).ok()) continue;
+    for (const auto& [partition, end_offset] : ends) {
+      auto key = std::make_pair(t, partition);
       int64_t& pos = offsets_[key];
-      while (pos < p.end_offset) {
+      while (pos < end_offset) {
         std::vector<StreamRecord> recs;
         int64_t next = pos;
-        MESHD_TRY(DecodeInto(t, p.partition, pos, 5000, &recs, &next));
+        MESHD_TRY(input_->Read(t, partition, pos, 5000, &recs, &next));
         for (auto& r : recs) {
           ++table_records_;
           MESHD_TRY(chain_->OnTableRecord(t, r));
@@ -310,7 +237,7 @@ Result<bool> PipelineTask::Step(size_t max_records) {
   for (const auto& t : spec_->inputs) {
     std::vector<StreamRecord> recs;
     int64_t next = 0;
-    MESHD_TRY(DecodeInto(t, partition_, offsets_[{t, partition_}], max_records, &recs, &next));
+    MESHD_TRY(input_->Read(t, partition_, offsets_[{t, partition_}], max_records, &recs, &next));
     batches.emplace_back(t, std::move(recs));
     nexts.push_back(next);
   }
@@ -363,6 +290,8 @@ Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs,
   // topic -> partition -> records, in emission order.
   std::map<std::string, std::map<int32_t, std::vector<cloudevents::KafkaMessage>>> appends;
   std::map<std::string, std::map<int32_t, std::vector<int64_t>>> times;
+  std::set<std::string> bus_topics;              // appended to this process's log
+  std::map<std::string, int32_t> out_partitions;  // per output topic, asked once per checkpoint
   for (const auto& e : outputs) {
     const OutputSpec& t = targets[e.target];
     const StreamRecord& r = e.record;
@@ -389,24 +318,20 @@ Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs,
         const json::value* kv = FindPath(r.fields, t.key[0]);
         if (kv && !kv->is_null()) key = KeyText(*kv);
       }
-      auto d = ctx_.log->DescribeTopic(t.name);
-      int32_t n = 0;
-      if (d.ok()) {
-        n = static_cast<int32_t>(d->partitions.size());
-      } else {
-        auto in = ctx_.log->DescribeTopic(spec_->inputs[0]);
-        n = in.ok() ? static_cast<int32_t>(in->partitions.size()) : 1;
-        auto created = ctx_.log->CreateTopic(t.name, n, storage::TopicConfig());
-        if (!created.ok() && created.error().code() != StatusCode::kAlreadyExists) return created.error();
-        auto again = ctx_.log->DescribeTopic(t.name);
-        if (!again.ok()) return again.error();
-        n = static_cast<int32_t>(again->partitions.size());
+      auto known = out_partitions.find(t.name);
+      if (known == out_partitions.end()) {
+        // A missing output topic is created with the inputs' partition count.
+        auto in = input_->PartitionCount(spec_->inputs[0]);
+        MESHD_ASSIGN_OR_RETURN(int32_t created, topic_output_->PartitionsFor(t.name, in.ok() ? *in : 1));
+        known = out_partitions.emplace(t.name, created).first;
       }
+      int32_t n = known->second;
       int32_t p = key ? PartitionFor(*key, n) : partition_ % n;
       appends[t.name][p].push_back(cloudevents::ToKafkaMessage(ev, key));
       times[t.name][p].push_back(r.timestamp_ms);
     } else {  // bus: an EventBridge envelope on _bus.<name>, routed by its rules
       std::string topic = "_bus." + t.name;
+      bus_topics.insert(topic);
       auto d = ctx_.log->DescribeTopic(topic);
       if (!d.ok() || d->partitions.empty()) {
         ++bus_errors_;
@@ -430,10 +355,17 @@ Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs,
       times[topic][p].push_back(r.timestamp_ms);
     }
   }
+  bool to_topics = false;
   for (auto& [topic, parts] : appends) {
+    bool bus = bus_topics.count(topic) > 0;
+    to_topics |= !bus;
     for (auto& [p, msgs] : parts) {
-      record::RecordBatchBuilder b;
       const auto& ts = times[topic][p];
+      if (!bus) {
+        MESHD_TRY(topic_output_->Append(topic, p, msgs, ts));
+        continue;
+      }
+      record::RecordBatchBuilder b;
       for (size_t i = 0; i < msgs.size(); ++i) {
         b.Add(ts[i], msgs[i].key ? std::optional<std::string_view>(*msgs[i].key) : std::nullopt,
               msgs[i].value ? std::optional<std::string_view>(*msgs[i].value) : std::nullopt, msgs[i].headers);
@@ -443,6 +375,7 @@ Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs,
       }
     }
   }
+  if (to_topics) MESHD_TRY(topic_output_->Flush());  // step 1 ends when the broker acknowledged
   topics_written_ = true;
   return Status::Ok();
 }
@@ -511,7 +444,8 @@ Status PipelineTask::Checkpoint() {
     c.offset = offsets_[{t, partition_}];
     committed.push_back(c);
   }
-  (void)ctx_.log->CommitOffsets("__pipeline." + spec_->name, committed);
+  if (ctx_.commit_offsets) ctx_.commit_offsets(committed);
+  else (void)ctx_.log->CommitOffsets("__pipeline." + spec_->name, committed);
   return Status::Ok();
 }
 
@@ -543,11 +477,18 @@ void PipelineTask::Close() {
   }
 }
 
+void PipelineTask::Retire() {
+  Close();
+  std::lock_guard<std::mutex> lock(mu_);
+  retired_ = true;
+}
+
 json::object PipelineTask::Describe() const {
   std::lock_guard<std::mutex> lock(mu_);
   json::object o;
   o["partition"] = partition_;
   o["open"] = open_;
+  o["input"] = input_->Describe();
   json::object offs;
   for (const auto& [k, v] : offsets_) offs[k.first + "/" + std::to_string(k.second)] = v;
   o["offsets"] = std::move(offs);

@@ -27,6 +27,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,7 @@
 #include "storage/event_log.h"
 #include "stream/operator_chain.h"
 #include "stream/pipeline_spec.h"
+#include "stream/task_input.h"
 #include "warehouse/table_sink.h"
 
 namespace rocksdb {
@@ -46,10 +48,17 @@ class DB;
 namespace meshd::stream {
 
 struct TaskContext {
-  storage::EventLog* log = nullptr;
+  storage::EventLog* log = nullptr;      // bus outputs; inputs/outputs/commits unless set below
   warehouse::TableSink* sink = nullptr;  // required when the pipeline has table outputs
   std::string state_dir;                 // <data-dir>/stream/<pipeline>/<partition>
   size_t max_pending_outputs = 20000;    // checkpoint early past this many outputs
+  // Where inputs and join tables are read and topic outputs appended;
+  // null = this process's log (LocalLogInput / LocalLogOutput).
+  std::shared_ptr<TaskInput> input;
+  std::shared_ptr<TopicOutput> topic_output;
+  // Group offsets after each checkpoint (visibility for lag tools); null =
+  // EventLog::CommitOffsets on group `__pipeline.<name>`.
+  std::function<void(const std::vector<storage::CommittedOffset>&)> commit_offsets;
 };
 
 class PipelineTask {
@@ -69,6 +78,10 @@ class PipelineTask {
   Status Checkpoint();
   // Final checkpoint and close.
   void Close();
+  // Close() for good: the partition moved to another process (rebalance) or
+  // the pipeline stops; Open() fails from now on, so a worker still holding
+  // the task cannot reopen it.
+  void Retire();
 
   int32_t partition() const { return partition_; }
   boost::json::object Describe() const;
@@ -81,8 +94,6 @@ class PipelineTask {
 
  private:
   using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
-  Status DecodeInto(const std::string& topic, int32_t partition, int64_t from, size_t max_records,
-                    std::vector<StreamRecord>* out, int64_t* next) const;
   Status CatchUpTables();
   Status WriteOutputs(const std::vector<EmittedRecord>& outputs, std::vector<warehouse::SinkRow>* rows);
   std::string OffsetsJson() const;
@@ -92,6 +103,8 @@ class PipelineTask {
   std::shared_ptr<const PipelineSpec> spec_;
   int32_t partition_;
   TaskContext ctx_;
+  std::shared_ptr<TaskInput> input_;
+  std::shared_ptr<TopicOutput> topic_output_;
   std::unique_ptr<OperatorChain> chain_;
   std::vector<std::string> table_topics_;
   bool has_table_output_ = false;
@@ -107,6 +120,7 @@ class PipelineTask {
   std::chrono::steady_clock::time_point last_checkpoint_time_;
   bool crash_after_sink_ = false;
   bool open_ = false;
+  bool retired_ = false;
 
   // Counters for Describe.
   int64_t records_in_ = 0, records_out_ = 0, table_records_ = 0, decode_errors_ = 0, bus_errors_ = 0;

@@ -502,8 +502,11 @@ ErrorCode GroupCoordinator::ValidateOffsetCommit(
   if (group_instance_id && it->second.instance_id != group_instance_id) {
     return ErrorCode::kFencedInstanceId;
   }
-  if (g.state == State::kPreparingRebalance) return ErrorCode::kRebalanceInProgress;
   if (generation_id != g.generation) return ErrorCode::kIllegalGeneration;
+  // As Kafka: a member of the current generation may commit while the group
+  // prepares a rebalance (consumers commit in their revoke callback), but not
+  // between the join barrier and the leader's SyncGroup.
+  if (g.state == State::kCompletingRebalance) return ErrorCode::kRebalanceInProgress;
   return ErrorCode::kNone;
 }
 
