@@ -145,16 +145,41 @@ void Registry::SetCallbackGauge(const std::string& name, const std::string& help
   FamilyFor(name, "gauge", help).callback = std::move(fn);
 }
 
+void Registry::SetCallbackCounter(const std::string& name, const std::string& help,
+                                  std::function<std::vector<std::pair<Labels, double>>()> fn) {
+  std::lock_guard lock(mu_);
+  FamilyFor(name, "counter", help).callback = std::move(fn);
+}
+
+void Registry::RemoveSeries(const std::string& name, const Labels& match) {
+  auto matches = [&match](const Labels& labels) {
+    for (const auto& [k, v] : match) {
+      auto it = labels.find(k);
+      if (it == labels.end() || it->second != v) return false;
+    }
+    return true;
+  };
+  std::lock_guard lock(mu_);
+  auto f = families_.find(name);
+  if (f == families_.end()) return;
+  std::erase_if(f->second.counters, [&](const auto& e) { return matches(e.first); });
+  std::erase_if(f->second.gauges, [&](const auto& e) { return matches(e.first); });
+  std::erase_if(f->second.histograms, [&](const auto& e) { return matches(e.first); });
+}
+
 std::string Registry::Render() const {
   // Copy callbacks out so they run without our lock (they may take their own).
-  std::vector<std::pair<std::string, std::function<std::vector<std::pair<Labels, double>>()>>>
-      callbacks;
+  struct Callback {
+    std::string name, type, help;
+    std::function<std::vector<std::pair<Labels, double>>()> fn;
+  };
+  std::vector<Callback> callbacks;
   std::string out;
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, f] : families_) {
       if (f.callback) {
-        callbacks.emplace_back(name, f.callback);
+        callbacks.push_back(Callback{name, f.type, f.help, f.callback});
         continue;
       }
       out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + f.type + "\n";
@@ -174,14 +199,9 @@ std::string Registry::Render() const {
       }
     }
   }
-  for (const auto& [name, fn] : callbacks) {
-    std::string help;
-    {
-      std::lock_guard lock(mu_);
-      help = families_.at(name).help;
-    }
-    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n";
-    for (const auto& [labels, v] : fn()) out += name + FormatLabels(labels) + " " + FormatValue(v) + "\n";
+  for (const auto& c : callbacks) {
+    out += "# HELP " + c.name + " " + c.help + "\n# TYPE " + c.name + " " + c.type + "\n";
+    for (const auto& [labels, v] : c.fn()) out += c.name + FormatLabels(labels) + " " + FormatValue(v) + "\n";
   }
   return out;
 }

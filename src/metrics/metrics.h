@@ -76,6 +76,15 @@ class Registry {
   // name+labels is registered again.
   void SetCallbackGauge(const std::string& name, const std::string& help,
                         std::function<std::vector<std::pair<Labels, double>>()> fn);
+  // The same for a counter kept elsewhere (e.g. a stream task's records
+  // read): rendered with TYPE counter, so series of objects that are gone
+  // simply stop being reported.
+  void SetCallbackCounter(const std::string& name, const std::string& help,
+                          std::function<std::vector<std::pair<Labels, double>>()> fn);
+  // Drops the children of family `name` whose labels include every pair of
+  // `match` (e.g. {"pipeline", p} when pipeline p is deleted). References
+  // returned for them earlier dangle: callers must have stopped using them.
+  void RemoveSeries(const std::string& name, const Labels& match);
 
   // Prometheus text format.
   std::string Render() const;

@@ -141,6 +141,14 @@ Result<PartitionBounds> KafkaTaskInput::Bounds(const std::string& topic, int32_t
   return PartitionBounds{lo, hi};
 }
 
+Result<int64_t> KafkaTaskInput::KnownEndOffset(const std::string& topic, int32_t partition) {
+  if (!rk_) return Status::Unavailable("not connected");
+  int64_t lo = -1, hi = -1;
+  rd_kafka_get_watermark_offsets(rk_, topic.c_str(), partition, &lo, &hi);
+  if (hi < 0) return Status::Unavailable("end offset of " + topic + "/" + std::to_string(partition) + " not known yet");
+  return hi;
+}
+
 Status KafkaTaskInput::TableEnds(const std::string& topic, std::vector<std::pair<int32_t, int64_t>>* ends) {
   MESHD_ASSIGN_OR_RETURN(int32_t n, PartitionCount(topic));
   for (int32_t p = 0; p < n; ++p) {

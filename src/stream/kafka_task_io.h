@@ -59,6 +59,8 @@ class KafkaTaskInput final : public TaskInput {
   Status Read(const std::string& topic, int32_t partition, int64_t from, size_t max_records,
               std::vector<StreamRecord>* out, int64_t* next) override;
   std::string Describe() const override { return "kafka " + brokers_; }
+  // The high watermark cached from fetch responses (no broker round trip).
+  Result<int64_t> KnownEndOffset(const std::string& topic, int32_t partition) override;
 
  private:
   using Key = std::pair<std::string, int32_t>;

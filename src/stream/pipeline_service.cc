@@ -63,6 +63,7 @@ std::shared_ptr<PipelineTask> PipelineRunner::MakeTask(int32_t p) {
     PipelineGroup* group = group_.get();
     ctx.commit_offsets = [group](const std::vector<storage::CommittedOffset>& offsets) { group->Commit(offsets); };
   }
+  ctx.checkpoint_seconds = checkpoint_seconds_;
   return std::make_shared<PipelineTask>(spec_, p, std::move(ctx));
 }
 
@@ -287,12 +288,46 @@ json::object PipelineRunner::Describe() const {
   return o;
 }
 
+PipelineMetrics PipelineRunner::Metrics() const {
+  std::vector<std::shared_ptr<PipelineTask>> tasks;
+  PipelineMetrics m;
+  m.name = spec_->name;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [p, t] : tasks_) tasks.push_back(t);
+    m.up = !stop_ && (status_ == "running");
+    m.group = !brokers_.empty();
+    if (group_) m.rebalances = group_->rebalances();
+  }
+  // Outside mu_: a task's lock may be held for a whole Step or Checkpoint.
+  for (const auto& t : tasks) {
+    m.tasks.push_back(t->Metrics());
+    m.up = m.up && m.tasks.back().healthy;
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------- service
 
 PipelineService::PipelineService(storage::EventLog& log, PipelineServiceOptions options)
-    : log_(log), options_(std::move(options)) {}
+    : log_(log),
+      options_(std::move(options)),
+      metrics_(options_.metrics ? *options_.metrics : metrics::Registry::Default()) {
+  metrics_source_ = std::make_shared<PipelineMetricsSource>([this] { return CollectMetrics(); });
+  RegisterPipelineMetrics(metrics_, metrics_source_);
+}
 
-PipelineService::~PipelineService() { Stop(); }
+PipelineService::~PipelineService() {
+  metrics_source_->Detach();  // a scrape in progress finishes first
+  Stop();
+}
+
+std::vector<PipelineMetrics> PipelineService::CollectMetrics() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PipelineMetrics> out;
+  for (const auto& [name, r] : runners_) out.push_back(r->Metrics());
+  return out;
+}
 
 std::string PipelineService::DefinitionPath(const std::string& name) const {
   return (fs::path(options_.data_dir) / "stream" / "_definitions" / (name + ".yaml")).string();
@@ -401,6 +436,7 @@ Result<json::object> PipelineService::Apply(PipelineSpec spec, bool replace, boo
   auto runner = std::make_unique<PipelineRunner>(shared, log_, sink, StateRoot(shared->name), options_.threads,
                                                  options_.assigner, std::move(own_sink));
   if (!options_.brokers.empty()) runner->UseBrokers(options_.brokers, options_.group_session_timeout_ms);
+  runner->ObserveCheckpointsInto(&CheckpointSecondsHistogram(metrics_, shared->name));
   runner->Start();
   json::object d = runner->Describe();
   runners_[shared->name] = std::move(runner);
@@ -426,6 +462,12 @@ Status PipelineService::Delete(const std::string& name) {
     runners_.erase(it);
   }
   r->Stop();
+  {
+    // The stopped tasks no longer observe it; unless a new pipeline of
+    // this name was created meanwhile (it shares the histogram), drop it.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!runners_.count(name)) metrics_.RemoveSeries(kCheckpointSecondsMetric, {{"pipeline", name}});
+  }
   if (options_.on_change) options_.on_change(r->spec(), /*removed=*/true);
   MESHD_TRY(r->ForgetOwnProgress());
   std::error_code ec;

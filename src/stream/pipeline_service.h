@@ -23,6 +23,8 @@
 // GET /v1/pipelines/{name} (definition + per-task status),
 // DELETE /v1/pipelines/{name}; and GET /v1/query (warehouse/query_service.h).
 //
+// Metrics: the meshd_pipeline_* families on GET /metrics (pipeline_metrics.h).
+//
 // Thread-safety: all public methods are safe from any thread.
 
 #include <boost/json.hpp>
@@ -39,6 +41,7 @@
 
 #include "base/result.h"
 #include "storage/event_log.h"
+#include "stream/pipeline_metrics.h"
 #include "stream/pipeline_spec.h"
 #include "stream/pipeline_task.h"
 #include "warehouse/sqlite_warehouse.h"
@@ -86,6 +89,10 @@ struct PipelineServiceOptions {
   // Called after a pipeline starts (created, replaced or restarted) and after
   // it is deleted (`removed`), so the catalog can keep its lineage edges.
   std::function<void(const PipelineSpec& spec, bool removed)> on_change;
+  // Where the meshd_pipeline_* metrics are registered (pipeline_metrics.h);
+  // null = metrics::Registry::Default(). One service per registry: a second
+  // one replaces the first's scrape-time families.
+  metrics::Registry* metrics = nullptr;
 };
 
 // One pipeline's tasks and worker threads.
@@ -107,9 +114,12 @@ class PipelineRunner {
     brokers_ = std::move(brokers);
     session_timeout_ms_ = session_timeout_ms;
   }
+  // Tasks observe their checkpoint durations here (call before Start).
+  void ObserveCheckpointsInto(metrics::Histogram* h) { checkpoint_seconds_ = h; }
   void Start();
   void Stop();  // final checkpoints; idempotent
   boost::json::object Describe() const;
+  PipelineMetrics Metrics() const;
   const PipelineSpec& spec() const { return *spec_; }
   // Removes this pipeline's progress rows from its own warehouse (if any).
   Status ForgetOwnProgress() { return own_sink_ ? own_sink_->ForgetPipeline(spec_->name) : Status::Ok(); }
@@ -135,6 +145,7 @@ class PipelineRunner {
   std::shared_ptr<PartitionAssigner> assigner_;
   std::string brokers_;
   int session_timeout_ms_ = 6000;
+  metrics::Histogram* checkpoint_seconds_ = nullptr;
   std::shared_ptr<TopicOutput> broker_output_;  // with brokers_: one producer for all tasks
   std::unique_ptr<PipelineGroup> group_;        // with brokers_: owned by the control thread
 
@@ -167,6 +178,7 @@ class PipelineService {
 
  private:
   Result<boost::json::object> Apply(PipelineSpec spec, bool replace, bool persist);
+  std::vector<PipelineMetrics> CollectMetrics() const;
   std::string DefinitionPath(const std::string& name) const;
   std::string StateRoot(const std::string& name) const;
 
@@ -175,6 +187,8 @@ class PipelineService {
   std::unique_ptr<warehouse::SqliteWarehouse> warehouse_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<PipelineRunner>> runners_;
+  metrics::Registry& metrics_;
+  std::shared_ptr<PipelineMetricsSource> metrics_source_;  // read by the registry at scrape time
 };
 
 }  // namespace meshd::stream

@@ -229,6 +229,7 @@ Status PipelineTask::CatchUpTables() {
 Result<bool> PipelineTask::Step(size_t max_records) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!open_) return Status::Unavailable("task not open");
+  step_failing_ = true;  // until this Step gets through (every error returns early)
   bool did = false;
   // Stream records are fetched BEFORE the tables catch up: a table record
   // appended before a stream record is then always applied first.
@@ -267,6 +268,7 @@ Result<bool> PipelineTask::Step(size_t max_records) {
     }
   }
   for (auto& o : chain_->TakeOutputs()) pending_.push_back(std::move(o));
+  step_failing_ = false;
   return did;
 }
 
@@ -383,6 +385,7 @@ Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs,
 Status PipelineTask::Checkpoint() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!open_) return Status::Ok();
+  checkpoint_failing_ = true;  // until this checkpoint completes (every error returns early)
   auto started = std::chrono::steady_clock::now();
   for (auto& o : chain_->TakeOutputs()) pending_.push_back(std::move(o));
   // 1. topic/bus outputs; collect table rows.
@@ -430,10 +433,12 @@ Status PipelineTask::Checkpoint() {
   }
   last_checkpoint_ = ckpt;
   ++checkpoints_;
+  checkpoint_failing_ = false;
   dirty_ = false;
   last_checkpoint_time_ = std::chrono::steady_clock::now();
   last_checkpoint_ms_ =
       std::chrono::duration<double, std::milli>(last_checkpoint_time_ - started).count();
+  if (ctx_.checkpoint_seconds) ctx_.checkpoint_seconds->Observe(last_checkpoint_ms_ / 1000.0);
   // 4. group offsets: visibility only (lag in `meshd consume`-style tools);
   // the checkpoints above are what the task restarts from.
   std::vector<storage::CommittedOffset> committed;
@@ -505,6 +510,38 @@ json::object PipelineTask::Describe() const {
   if (!last_error_.empty()) o["last_error"] = last_error_;
   if (chain_) o["operators"] = chain_->Stats();
   return o;
+}
+
+TaskMetrics PipelineTask::Metrics() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  TaskMetrics m;
+  m.partition = partition_;
+  m.open = open_;
+  m.healthy = open_ && !step_failing_ && !checkpoint_failing_;
+  m.records_in = records_in_;
+  m.records_out = records_out_;
+  m.decode_errors = decode_errors_;
+  m.checkpoints = checkpoints_;
+  // Late counts are operator state (restored from the checkpoint); read
+  // them the way Describe shows them rather than reaching into operators.
+  if (chain_) {
+    for (const auto& v : chain_->Stats()) {
+      const auto& o = v.as_object();
+      const auto* late = o.if_contains("late");
+      const auto* kind = o.if_contains("operator");
+      if (!late || !late->is_int64() || !kind || !kind->is_string()) continue;
+      m.late_by_operator[std::string(kind->as_string())] += late->as_int64();
+    }
+  }
+  if (open_) {
+    for (const auto& t : spec_->inputs) {
+      auto end = input_->KnownEndOffset(t, partition_);
+      auto next = offsets_.find({t, partition_});
+      if (!end.ok() || next == offsets_.end()) continue;
+      m.input_lag[t] = std::max<int64_t>(0, *end - next->second);
+    }
+  }
+  return m;
 }
 
 }  // namespace meshd::stream

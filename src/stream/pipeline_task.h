@@ -21,8 +21,8 @@
 // are appended again on replay with the same deterministic CloudEvent ids
 // (at-least-once; consumers dedup by id).
 //
-// Thread-safety: Step/Checkpoint/Close from one worker thread; Describe from
-// any thread (one mutex).
+// Thread-safety: Step/Checkpoint/Close from one worker thread; Describe and
+// Metrics from any thread (one mutex).
 
 #include <boost/json.hpp>
 
@@ -37,6 +37,7 @@
 #include "base/result.h"
 #include "storage/event_log.h"
 #include "stream/operator_chain.h"
+#include "stream/pipeline_metrics.h"
 #include "stream/pipeline_spec.h"
 #include "stream/task_input.h"
 #include "warehouse/table_sink.h"
@@ -59,6 +60,8 @@ struct TaskContext {
   // Group offsets after each checkpoint (visibility for lag tools); null =
   // EventLog::CommitOffsets on group `__pipeline.<name>`.
   std::function<void(const std::vector<storage::CommittedOffset>&)> commit_offsets;
+  // Observes each completed checkpoint's duration (seconds); may be null.
+  metrics::Histogram* checkpoint_seconds = nullptr;
 };
 
 class PipelineTask {
@@ -85,6 +88,9 @@ class PipelineTask {
 
   int32_t partition() const { return partition_; }
   boost::json::object Describe() const;
+  // The numbers behind the meshd_pipeline_* metrics (pipeline_metrics.h);
+  // input lag from the input's known end offsets (no network wait).
+  TaskMetrics Metrics() const;
 
   // Test hook: Checkpoint() stops right after the warehouse commit, as if the
   // process died before the RocksDB write.
@@ -121,6 +127,8 @@ class PipelineTask {
   bool crash_after_sink_ = false;
   bool open_ = false;
   bool retired_ = false;
+  bool step_failing_ = false;        // the last Step returned an error
+  bool checkpoint_failing_ = false;  // the last Checkpoint returned an error
 
   // Counters for Describe.
   int64_t records_in_ = 0, records_out_ = 0, table_records_ = 0, decode_errors_ = 0, bus_errors_ = 0;

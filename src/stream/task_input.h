@@ -53,6 +53,12 @@ class TaskInput {
                       std::vector<StreamRecord>* out, int64_t* next) = 0;
   // A short name for GET /v1/pipelines/{name} ("local log", "kafka HOST:PORT").
   virtual std::string Describe() const = 0;
+  // The end offset of topic/partition as known now, for the lag metric at
+  // scrape time: must not wait on the network (Unavailable when unknown).
+  virtual Result<int64_t> KnownEndOffset(const std::string& topic, int32_t partition) {
+    MESHD_ASSIGN_OR_RETURN(auto b, Bounds(topic, partition));
+    return b.end_offset;
+  }
 };
 
 class TopicOutput {
