@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <set>
 
 #include "pattern/matcher.h"
 #include "stream/operator.h"
@@ -165,6 +166,12 @@ class MapOperator final : public Operator {
         return Status::InvalidArgument(w + ": unknown key (expected select, rename, compute, drop)");
       }
     }
+    // The record is ours (taken by value), so selected top-level fields can
+    // be moved out of it instead of copied, unless one is selected twice.
+    std::set<std::string> seen;
+    op->move_selected_ = true;
+    for (const auto& [path, name] : op->select_)
+      if (path.find('.') != std::string::npos || !seen.insert(path).second) op->move_selected_ = false;
     return std::unique_ptr<Operator>(std::move(op));
   }
   Status Process(StreamRecord r, Emitter& out) override {
@@ -175,6 +182,12 @@ class MapOperator final : public Operator {
     json::object result;
     if (select_all_) {
       result = std::move(r.fields);
+    } else if (move_selected_) {
+      result.reserve(select_.size() + compute_.size());
+      for (const auto& [path, name] : select_) {
+        auto it = r.fields.find(path);
+        result.emplace(name, it != r.fields.end() ? std::move(it->value()) : json::value(nullptr));
+      }
     } else {
       for (const auto& [path, name] : select_) {
         const json::value* v = FindPath(r.fields, path);
@@ -197,6 +210,7 @@ class MapOperator final : public Operator {
 
  private:
   bool select_all_ = true;
+  bool move_selected_ = false;
   std::vector<std::pair<std::string, std::string>> select_;  // path, output name
   std::vector<std::pair<std::string, std::string>> rename_;
   std::vector<std::pair<std::string, Expression>> compute_;

@@ -7,9 +7,11 @@
 // the corrected value). A record whose every window is already dropped is
 // late: counted, and sent to `late_output` when configured.
 
+#include <algorithm>
 #include <climits>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "stream/stateful_operators.h"
 
@@ -89,13 +91,32 @@ Status ParseEventTime(const YAML::Node& n, const std::string& where, EventTimeSp
 
 // ---------------------------------------------------------------- aggregates
 
-enum class AggFn { kCount, kSum, kMin, kMax, kAvg, kCountDistinct };
+enum class AggFn { kCount, kSum, kMin, kMax, kAvg, kCountDistinct, kMaxBy, kMinBy };
 
 struct AggSpec {
   std::string name;
   AggFn fn;
-  std::optional<Expression> arg;  // count(*) has none
+  std::optional<Expression> arg;  // count(*) has none; max_by/min_by: the value compared
+  std::vector<KeySpec> by_fields;  // max_by/min_by: the winning record's columns
+  std::string ties_column;         // max_by/min_by: optional column counting records at the winning value
 };
+
+// Orders two `fields` tuples of max_by/min_by candidates with equal values:
+// element by element, comparable values by CompareValues, anything else
+// (NULL, mixed types) by its JSON text. The tie rule depends only on the
+// values, not on arrival order, so merges (sessions) and replays agree.
+int CompareTuples(const json::array& a, const json::array& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    int c = 0;
+    if (auto cmp = CompareValues(a[i], b[i])) c = *cmp;
+    else {
+      std::string sa = json::serialize(a[i]), sb = json::serialize(b[i]);
+      c = sa < sb ? -1 : (sa > sb ? 1 : 0);
+    }
+    if (c != 0) return c;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
 
 struct AggState {
   int64_t n = 0;
@@ -104,6 +125,34 @@ struct AggState {
   bool has_double = false;
   json::value min, max;
   std::set<std::string> distinct;
+  json::array by;  // max_by/min_by: the `fields` values of the current winner (value in max/min)
+  int64_t ties = 0;  // max_by/min_by: records with the winning value (the winner included)
+
+  // max_by (sign 1) / min_by (sign -1): `v` beats the current winner when it
+  // is larger (smaller); on equal values the smaller `fields` tuple wins.
+  // `fields` is only evaluated when it can matter.
+  template <typename FieldsFn>
+  void AddBy(int sign, const json::value& v, FieldsFn&& fields) {
+    if (v.is_null()) return;
+    ++n;
+    json::value& best = sign > 0 ? max : min;
+    int c = 1;
+    if (!best.is_null()) {
+      auto cmp = CompareValues(v, best);
+      if (!cmp) return;  // not comparable with the winner (mixed types): ignored, as max() does
+      c = sign * *cmp;
+    }
+    if (c < 0) return;
+    if (c > 0) {
+      best = v;
+      by = fields();
+      ties = 1;
+      return;
+    }
+    ++ties;
+    json::array candidate = fields();
+    if (CompareTuples(candidate, by) < 0) by = std::move(candidate);
+  }
 
   void Add(AggFn fn, const json::value& v, bool star) {
     if (fn == AggFn::kCount) {
@@ -136,6 +185,23 @@ struct AggState {
     }
   }
   void Merge(AggFn fn, const AggState& o) {
+    if (fn == AggFn::kMaxBy || fn == AggFn::kMinBy) {
+      // The other window's winner competes like one more record (same rule
+      // as AddBy, so the merged result does not depend on merge order).
+      int64_t before = n, ties_before = ties;
+      const json::value& theirs = fn == AggFn::kMaxBy ? o.max : o.min;
+      const json::value& mine = fn == AggFn::kMaxBy ? max : min;
+      bool was_null = mine.is_null();
+      int cmp = was_null || theirs.is_null() ? 2 : CompareValues(theirs, mine).value_or(2);
+      AddBy(fn == AggFn::kMaxBy ? 1 : -1, theirs, [&] { return o.by; });
+      n = before + o.n;
+      // AddBy counted the other side's winner as one record; it stands for o.ties.
+      if (!theirs.is_null()) {
+        if (was_null || (fn == AggFn::kMaxBy ? cmp == 1 : cmp == -1)) ties = o.ties;
+        else if (cmp == 0) ties = ties_before + o.ties;
+      }
+      return;
+    }
     n += o.n;
     isum += o.isum;
     dsum += o.dsum;
@@ -143,7 +209,6 @@ struct AggState {
     if (!o.min.is_null() && (min.is_null() || CompareValues(o.min, min).value_or(0) < 0)) min = o.min;
     if (!o.max.is_null() && (max.is_null() || CompareValues(o.max, max).value_or(0) > 0)) max = o.max;
     distinct.insert(o.distinct.begin(), o.distinct.end());
-    (void)fn;
   }
   json::value Result(AggFn fn) const {
     switch (fn) {
@@ -154,8 +219,10 @@ struct AggState {
       case AggFn::kAvg:
         if (n == 0) return nullptr;
         return (dsum + static_cast<double>(isum)) / static_cast<double>(n);
-      case AggFn::kMin: return min;
-      case AggFn::kMax: return max;
+      case AggFn::kMin:
+      case AggFn::kMinBy: return min;
+      case AggFn::kMax:
+      case AggFn::kMaxBy: return max;
       case AggFn::kCountDistinct: return static_cast<int64_t>(distinct.size());
     }
     return nullptr;
@@ -166,6 +233,10 @@ struct AggState {
       json::array a;
       for (const auto& s : distinct) a.emplace_back(s);
       o["ds"] = std::move(a);
+    }
+    if (!by.empty()) {
+      o["by"] = by;
+      o["bt"] = ties;
     }
     return o;
   }
@@ -179,6 +250,8 @@ struct AggState {
     s.max = o.at("mx");
     if (auto it = o.find("ds"); it != o.end())
       for (const auto& v : it->value().as_array()) s.distinct.insert(std::string(v.as_string()));
+    if (auto it = o.find("by"); it != o.end()) s.by = it->value().as_array();
+    if (auto it = o.find("bt"); it != o.end()) s.ties = it->value().to_number<int64_t>();
     return s;
   }
 };
@@ -211,6 +284,45 @@ Result<AggSpec> ParseAggregate(const std::string& name, const std::string& text,
   auto e = Expression::Parse(arg);
   if (!e.ok()) return Status::InvalidArgument(where + ": " + e.error().message());
   a.arg = std::move(*e);
+  return a;
+}
+
+// {max_by: EXPR, fields: [f, ...]} (or min_by): the value of EXPR's largest
+// (smallest) record in the window, plus that record's `fields` as columns.
+// `fields` takes the same forms as a window key (a list of dotted fields, or
+// a map column: expression).
+Result<AggSpec> ParseByAggregate(const std::string& name, const YAML::Node& n, const std::string& where) {
+  AggSpec a;
+  a.name = name;
+  std::string value_key;
+  for (const auto& kv : n) {
+    const std::string k = kv.first.Scalar();
+    if (k == "max_by" || k == "min_by") {
+      if (!value_key.empty()) return Status::InvalidArgument(where + ": give one of max_by or min_by");
+      value_key = k;
+    } else if (k != "fields" && k != "ties") {
+      return Status::InvalidArgument(where + "." + k + ": unknown key (expected max_by or min_by, fields, ties)");
+    }
+  }
+  if (value_key.empty()) return Status::InvalidArgument(where + ": expected {max_by: EXPRESSION, fields: [...]}");
+  a.fn = value_key == "max_by" ? AggFn::kMaxBy : AggFn::kMinBy;
+  if (!n[value_key].IsScalar() || n[value_key].Scalar().empty())
+    return Status::InvalidArgument(where + "." + value_key + ": expected an expression");
+  auto e = Expression::Parse(n[value_key].Scalar());
+  if (!e.ok()) return Status::InvalidArgument(where + "." + value_key + ": " + e.error().message());
+  a.arg = std::move(*e);
+  if (!n["fields"]) return Status::InvalidArgument(where + ".fields: required (the winning record's columns)");
+  MESHD_ASSIGN_OR_RETURN(a.by_fields, ParseKeys(n["fields"], where + ".fields"));
+  if (a.by_fields.empty()) return Status::InvalidArgument(where + ".fields: must name at least one field");
+  if (n["ties"]) {
+    if (!n["ties"].IsScalar() || n["ties"].Scalar().empty() || n["ties"].Scalar() == name)
+      return Status::InvalidArgument(where + ".ties: expected a column name (other than the aggregate's own)");
+    a.ties_column = n["ties"].Scalar();
+  }
+  for (const auto& f : a.by_fields)
+    if (f.name == name)
+      return Status::InvalidArgument(where + ".fields: '" + f.name + "' is the aggregate's own column (it holds the " +
+                                     (a.fn == AggFn::kMaxBy ? "max" : "min") + " value)");
   return a;
 }
 
@@ -325,8 +437,15 @@ class WindowOperator final : public Operator {
     if (!n["aggregates"] || !n["aggregates"].IsMap() || n["aggregates"].size() == 0)
       return Status::InvalidArgument(where + ".aggregates: expected a map name: FUNCTION(expression)");
     for (const auto& kv : n["aggregates"]) {
-      MESHD_ASSIGN_OR_RETURN(auto a, ParseAggregate(kv.first.Scalar(), kv.second.Scalar(),
-                                                    where + ".aggregates." + kv.first.Scalar()));
+      const std::string aw = where + ".aggregates." + kv.first.Scalar();
+      if (kv.second.IsMap()) {
+        MESHD_ASSIGN_OR_RETURN(auto a, ParseByAggregate(kv.first.Scalar(), kv.second, aw));
+        op->aggs_.push_back(std::move(a));
+        continue;
+      }
+      if (!kv.second.IsScalar())
+        return Status::InvalidArgument(aw + ": expected FUNCTION(expression) or {max_by: ..., fields: [...]}");
+      MESHD_ASSIGN_OR_RETURN(auto a, ParseAggregate(kv.first.Scalar(), kv.second.Scalar(), aw));
       op->aggs_.push_back(std::move(a));
     }
     if (op->et_.late_output) op->side_outputs_.push_back(*op->et_.late_output);
@@ -364,7 +483,8 @@ class WindowOperator final : public Operator {
     deleted_.clear();
     for (const auto& id : dirty_) {
       auto it = windows_.find(id);
-      if (it == windows_.end()) continue;
+      if (it == windows_.end() || !it->second.dirty) continue;  // dropped since, or listed twice
+      it->second.dirty = false;
       json::array aggs;
       for (const auto& s : it->second.aggs) aggs.push_back(s.ToJson());
       json::object o{{"k", it->second.key_values}, {"f", it->second.fired}, {"a", std::move(aggs)}};
@@ -408,10 +528,18 @@ class WindowOperator final : public Operator {
     json::array key_values;
     std::vector<AggState> aggs;
     bool fired = false;
+    bool dirty = false;  // listed in dirty_
   };
 
-  Window& Get(const WinId& id, const json::array& kv) {
+  void MarkDirty(const WinId& id, Window& w) {
+    if (w.dirty) return;
+    w.dirty = true;
+    dirty_.push_back(id);
+  }
+
+  Window& Get(const WinId& id, const json::array& kv, bool* created) {
     auto [it, inserted] = windows_.try_emplace(id);
+    *created = inserted;
     if (inserted) {
       it->second.key_values = kv;
       it->second.aggs.resize(aggs_.size());
@@ -419,8 +547,20 @@ class WindowOperator final : public Operator {
     return it->second;
   }
 
-  void Accumulate(Window& w, const std::vector<json::value>& args) {
-    for (size_t i = 0; i < aggs_.size(); ++i) w.aggs[i].Add(aggs_[i].fn, args[i], !aggs_[i].arg);
+  void Accumulate(Window& w, const std::vector<json::value>& args, const StreamRecord& r) {
+    for (size_t i = 0; i < aggs_.size(); ++i) {
+      const AggSpec& a = aggs_[i];
+      if (a.fn == AggFn::kMaxBy || a.fn == AggFn::kMinBy) {
+        w.aggs[i].AddBy(a.fn == AggFn::kMaxBy ? 1 : -1, args[i], [&] {
+          json::array f;
+          f.reserve(a.by_fields.size());
+          for (const auto& k : a.by_fields) f.push_back(k.expr.Evaluate(r));
+          return f;
+        });
+      } else {
+        w.aggs[i].Add(a.fn, args[i], !a.arg);
+      }
+    }
   }
 
   bool AddToFixed(int64_t ts, int64_t wm, const std::string& key, const json::array& kv,
@@ -432,10 +572,13 @@ class WindowOperator final : public Operator {
       if (wm != LLONG_MIN && end + et_.lateness <= wm) continue;  // dropped already
       any = true;
       WinId id{end, start, key};
-      Window& w = Get(id, kv);
-      Accumulate(w, args);
-      dirty_.insert(id);
-      deleted_.erase(id);
+      bool created = false;
+      Window& w = Get(id, kv, &created);
+      // A window dropped and re-created since the last checkpoint keeps its
+      // state entry (only a new window can be on the delete list).
+      if (created) deleted_.erase(id);
+      Accumulate(w, args, r);
+      MarkDirty(id, w);
       // A fired window taking a late-but-allowed record re-emits its corrected
       // row; with emit: changes every update does.
       if (w.fired || emit_changes_) EmitRow(id, w, r, out);
@@ -473,16 +616,15 @@ class WindowOperator final : public Operator {
         if ((it->second.fired || emit_changes_) && old.start != start) EmitRetraction(old, it->second, r, out);
         windows_.erase(it);
       }
-      dirty_.erase(old);
-      deleted_.insert(old);
+      deleted_.insert(old);  // its dirty_ entry finds no window: skipped
       set.erase(s);
     }
-    Accumulate(merged, args);
+    Accumulate(merged, args, r);
     WinId id{end, start, key};
     merged.fired = was_fired && end <= wm;
     windows_[id] = std::move(merged);
     set.insert({start, end});
-    dirty_.insert(id);
+    MarkDirty(id, windows_[id]);
     deleted_.erase(id);
     if (windows_[id].fired || emit_changes_) EmitRow(id, windows_[id], r, out);
     return true;
@@ -494,7 +636,7 @@ class WindowOperator final : public Operator {
       if (!it->second.fired) {
         it->second.fired = true;
         EmitRow(it->first, it->second, origin, out);
-        dirty_.insert(it->first);
+        MarkDirty(it->first, it->second);
       }
       bool purge = wm == LLONG_MAX || it->first.end + et_.lateness <= wm;
       if (purge) {
@@ -505,7 +647,6 @@ class WindowOperator final : public Operator {
             if (s->second.empty()) sessions_.erase(s);
           }
         }
-        dirty_.erase(it->first);
         deleted_.insert(it->first);
         it = windows_.erase(it);
       } else {
@@ -529,7 +670,14 @@ class WindowOperator final : public Operator {
 
   void EmitRow(const WinId& id, const Window& w, const StreamRecord& origin, Emitter& out) {
     StreamRecord rec = RowRecord(id, w, origin);
-    for (size_t i = 0; i < aggs_.size(); ++i) rec.fields[aggs_[i].name] = w.aggs[i].Result(aggs_[i].fn);
+    for (size_t i = 0; i < aggs_.size(); ++i) {
+      const AggSpec& a = aggs_[i];
+      rec.fields[a.name] = w.aggs[i].Result(a.fn);
+      // max_by/min_by: the winner's columns (NULL while the window has none).
+      for (size_t f = 0; f < a.by_fields.size(); ++f)
+        rec.fields[a.by_fields[f].name] = f < w.aggs[i].by.size() ? w.aggs[i].by[f] : json::value(nullptr);
+      if (!a.ties_column.empty()) rec.fields[a.ties_column] = w.aggs[i].ties;
+    }
     out.Emit(std::move(rec));
   }
 
@@ -549,7 +697,11 @@ class WindowOperator final : public Operator {
   EventTimeProgress progress_;
   std::map<WinId, Window> windows_;
   std::map<std::string, std::set<std::pair<int64_t, int64_t>>> sessions_;  // key -> (start, end)
-  std::set<WinId> dirty_, deleted_;
+  // Windows changed since the last SaveState, each listed once (Window::dirty
+  // says whether it is listed): a vector, not a set, because every record
+  // touches a window or five (hopping) and a set insert copied its id each time.
+  std::vector<WinId> dirty_;
+  std::set<WinId> deleted_;
 };
 
 // ---------------------------------------------------------------- dedup
@@ -579,13 +731,18 @@ class DedupOperator final : public Operator {
     } else {
       json::array kv;
       for (const auto& k : keys_) kv.push_back(k.expr.Evaluate(r));
-      WinId id{end, end - size_, json::serialize(kv)};
+      auto& window = windows_[end];
       // Keep-last by event time; equal times: the later arrival wins (one
-      // map lookup per record).
-      auto [it, inserted] = last_.try_emplace(std::move(id));
-      if (inserted || ts >= it->second.first) {
-        it->second = {ts, std::move(r)};
-        dirty_.insert(it->first);
+      // hash lookup per record).
+      auto [it, inserted] = window.try_emplace(json::serialize(kv));
+      Entry& e = it->second;
+      if (inserted || ts >= e.ts) {
+        e.ts = ts;
+        e.record = std::move(r);
+        if (!e.dirty) {
+          e.dirty = true;
+          dirty_.emplace_back(end, it->first);
+        }
       }
     }
     progress_.Observe(ts);
@@ -595,14 +752,18 @@ class DedupOperator final : public Operator {
   void Flush(Emitter& out) override { Advance(LLONG_MAX, out); }
 
   void SaveState(StateWriter& w) override {
-    for (const auto& id : deleted_) w.Delete(WinStateKey(id));
+    for (const auto& k : deleted_) w.Delete(k);
     deleted_.clear();
-    for (const auto& id : dirty_) {
-      auto it = last_.find(id);
-      if (it == last_.end()) continue;
+    for (const auto& [end, key] : dirty_) {
+      auto win = windows_.find(end);
+      if (win == windows_.end()) continue;  // fired since: nothing to keep
+      auto it = win->second.find(key);
+      if (it == win->second.end() || !it->second.dirty) continue;
+      Entry& e = it->second;
       // {"ts": N, "r": record}, written as text (no copy of the record).
-      w.Put(WinStateKey(id),
-            "{\"ts\":" + std::to_string(it->second.first) + ",\"r\":" + RecordToJsonText(it->second.second) + "}");
+      w.Put(StateKey(end, key), "{\"ts\":" + std::to_string(e.ts) + ",\"r\":" + RecordToJsonText(e.record) + "}");
+      e.dirty = false;
+      e.saved = true;
     }
     dirty_.clear();
     progress_.Save(w);
@@ -617,7 +778,10 @@ class DedupOperator final : public Operator {
         }
         auto id = ParseWinStateKey(k);
         if (!id) return Status::Corruption("dedup state key '" + k + "' is malformed");
-        last_[*id] = {o.at("ts").to_number<int64_t>(), RecordFromJson(o.at("r").as_object())};
+        Entry& e = windows_[id->end][id->key];
+        e.ts = o.at("ts").to_number<int64_t>();
+        e.record = RecordFromJson(o.at("r").as_object());
+        e.saved = true;
       }
     } catch (const std::exception& e) {
       return Status::Corruption(std::string("dedup state unreadable: ") + e.what());
@@ -625,17 +789,38 @@ class DedupOperator final : public Operator {
     return Status::Ok();
   }
   json::object Stats() const override {
-    return {{"pending", static_cast<int64_t>(last_.size())}, {"late", progress_.late}};
+    int64_t pending = 0;
+    for (const auto& [end, w] : windows_) pending += static_cast<int64_t>(w.size());
+    return {{"pending", pending}, {"late", progress_.late}};
   }
 
  private:
+  struct Entry {
+    int64_t ts = 0;
+    StreamRecord record;
+    bool dirty = false;  // changed since the last SaveState
+    bool saved = false;  // has a state entry (to delete when the window fires)
+  };
+
+  std::string StateKey(int64_t end, const std::string& key) const {
+    return WinStateKey(WinId{end, end - size_, key});
+  }
+
+  // Fires every window whose end the watermark reached: its records go out
+  // in key order (the key's JSON text), so a run restored from a checkpoint
+  // emits them in the same order as an uninterrupted one.
   void Advance(int64_t wm, Emitter& out) {
     if (wm == LLONG_MIN) return;
-    for (auto it = last_.begin(); it != last_.end() && it->first.end <= wm;) {
-      out.Emit(std::move(it->second.second));  // erased just below: no copy
-      dirty_.erase(it->first);
-      deleted_.insert(it->first);
-      it = last_.erase(it);
+    for (auto win = windows_.begin(); win != windows_.end() && win->first <= wm;) {
+      std::vector<std::pair<const std::string*, Entry*>> order;
+      order.reserve(win->second.size());
+      for (auto& [key, e] : win->second) order.emplace_back(&key, &e);
+      std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+      for (auto& [key, e] : order) {
+        if (e->saved) deleted_.push_back(StateKey(win->first, *key));
+        out.Emit(std::move(e->record));  // erased just below: no copy
+      }
+      win = windows_.erase(win);
     }
   }
 
@@ -643,8 +828,10 @@ class DedupOperator final : public Operator {
   int64_t size_ = 0;
   EventTimeSpec et_;
   EventTimeProgress progress_;
-  std::map<WinId, std::pair<int64_t, StreamRecord>> last_;
-  std::set<WinId> dirty_, deleted_;
+  // Window end -> key (JSON text of the key values) -> the last record.
+  std::map<int64_t, std::unordered_map<std::string, Entry>> windows_;
+  std::vector<std::pair<int64_t, std::string>> dirty_;  // (end, key) turned dirty since SaveState
+  std::vector<std::string> deleted_;                     // state keys of fired, saved entries
 };
 
 }  // namespace

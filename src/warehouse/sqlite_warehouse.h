@@ -35,16 +35,32 @@ class SqliteWarehouse final : public TableSink {
   const std::string& path() const { return path_; }
 
  private:
+  // An INSERT for one column list (the row's columns, in the row's order),
+  // prepared once and reused for every row with those columns: building the
+  // SQL text per row was most of a pipeline checkpoint's CPU.
+  struct CachedInsert {
+    std::vector<std::string> columns;
+    bool upsert = true;  // false: plain INSERT (after the NULL-key delete)
+    sqlite3_stmt* st = nullptr;
+  };
   struct Table {
     TableSpec spec;
     bool created = false;
     std::map<std::string, ColumnType> columns;  // known columns (created or declared)
+    std::vector<CachedInsert> inserts;          // few: one per column list seen
+    sqlite3_stmt* delete_by_key = nullptr;
   };
   explicit SqliteWarehouse(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   Status Exec(const std::string& sql);
   Status LoadExistingTable(Table& t);
   Status EnsureTableFor(Table& t, const boost::json::object& row);
   Status ApplyRow(Table& t, const SinkRow& row);
+  Status DeleteByKey(Table& t, const SinkRow& row);
+  // The cached INSERT for `row`'s column list, prepared (and the table
+  // created or altered) on first use. nullptr + *error on failure.
+  sqlite3_stmt* InsertFor(Table& t, const SinkRow& row, bool upsert, Status* error);
+  // Finalizes a table's cached statements (after a rollback, at close).
+  static void DropStatements(Table& t);
   sqlite3_stmt* Prepared(const std::string& sql, Status* error);
 
   std::string path_;

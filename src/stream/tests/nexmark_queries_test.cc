@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -95,31 +97,63 @@ TEST_F(NexmarkQueries, Q5HotItemsPerHoppingWindow) {
     int64_t ts = I(b, "dateTime");
     for (int64_t s = ts / 2000 * 2000; s > ts - 10'000; s -= 2000) ++counts[{s, I(b, "auction")}];
   }
-  std::map<int64_t, std::pair<int64_t, int64_t>> want;  // hop start -> (max, auctions)
-  for (const auto& [k, n] : counts) {
-    auto& w = want[k.first];
-    w.first = std::max(w.first, n);
-    ++w.second;
+  // Flink's q5 rows: every (auction, num) whose num is its hopping window's
+  // max. The pipeline keeps one per window: the smallest such auction.
+  std::map<int64_t, int64_t> max_per_window;  // hop start -> max count
+  for (const auto& [k, n] : counts) max_per_window[k.first] = std::max(max_per_window[k.first], n);
+  std::map<int64_t, std::tuple<int64_t, int64_t, int64_t>> want;  // hop start -> (auction, num, tied auctions)
+  size_t windows_with_ties = 0;
+  for (const auto& [start, max_n] : max_per_window) {
+    std::vector<int64_t> hot;  // ascending: counts is ordered by (start, auction)
+    for (auto it = counts.lower_bound({start, INT64_MIN}); it != counts.end() && it->first.first == start; ++it)
+      if (it->second == max_n) hot.push_back(it->first.second);
+    want[start] = {hot.front(), max_n, static_cast<int64_t>(hot.size())};
+    windows_with_ties += hot.size() > 1;
   }
-  std::map<int64_t, std::pair<int64_t, int64_t>> got;
+  std::map<int64_t, std::tuple<int64_t, int64_t, int64_t>> got;
   auto out = Run("q5");
-  for (const auto& o : out) got[I(o, "hop_start")] = {I(o, "max_num"), I(o, "auctions")};
+  for (const auto& o : out) {
+    EXPECT_EQ(o.size(), 5u) << json::serialize(o);  // auction, num, hot_auctions, window_start, window_end
+    EXPECT_EQ(I(o, "window_end"), I(o, "window_start") + 10'000);
+    got[I(o, "window_start")] = {I(o, "auction"), I(o, "num"), I(o, "hot_auctions")};
+  }
+  EXPECT_GE(want.size(), 10u);
   EXPECT_EQ(out.size(), want.size());  // one row per hopping window, never corrected
   EXPECT_EQ(got, want);
+  std::cout << "q5: " << want.size() << " hopping windows, " << windows_with_ties
+            << " with more than one hot auction (Flink lists each; the pipeline the smallest id)\n";
 }
 
-TEST_F(NexmarkQueries, Q7MaxPricePerTumblingWindow) {
-  std::map<int64_t, std::pair<int64_t, int64_t>> want, got;  // window start -> (max price, bids)
+TEST_F(NexmarkQueries, Q7HighestBidPerTumblingWindow) {
+  // Flink's q7 rows: every bid whose price is its window's max. The pipeline
+  // keeps one per window: the smallest (auction, bidder, dateTime, extra).
+  using Bid = std::tuple<int64_t, int64_t, int64_t, std::string>;  // auction, bidder, dateTime, extra
+  std::map<int64_t, std::pair<int64_t, std::vector<Bid>>> best;     // window start -> (max price, bids at it)
   for (const auto& b : bids_) {
-    auto& w = want[I(b, "dateTime") / 10'000 * 10'000];
-    w.first = std::max(w.first, I(b, "price"));
-    ++w.second;
+    auto [it, fresh] = best.try_emplace(I(b, "dateTime") / 10'000 * 10'000, INT64_MIN, std::vector<Bid>{});
+    int64_t price = I(b, "price");
+    Bid bid{I(b, "auction"), I(b, "bidder"), I(b, "dateTime"), b.at("extra").as_string().c_str()};
+    if (price > it->second.first) it->second = {price, {bid}};
+    else if (price == it->second.first) it->second.second.push_back(bid);
+  }
+  std::map<int64_t, std::tuple<int64_t, Bid, int64_t>> want, got;  // window start -> (price, bid, bids at max)
+  size_t flink_rows = 0;
+  for (const auto& [start, b] : best) {
+    want[start] = {b.first, *std::min_element(b.second.begin(), b.second.end()), static_cast<int64_t>(b.second.size())};
+    flink_rows += b.second.size();
   }
   auto out = Run("q7");
-  for (const auto& o : out) got[I(o, "window_start")] = {I(o, "max_price"), I(o, "bids")};
+  for (const auto& o : out) {
+    EXPECT_EQ(o.size(), 7u) << json::serialize(o);  // auction, price, bidder, dateTime, extra, bids_at_max, window_start
+    got[I(o, "window_start")] = {I(o, "price"),
+                                 Bid{I(o, "auction"), I(o, "bidder"), I(o, "dateTime"), o.at("extra").as_string().c_str()},
+                                 I(o, "bids_at_max")};
+  }
   EXPECT_GE(want.size(), 3u);
   EXPECT_EQ(out.size(), want.size());
   EXPECT_EQ(got, want);
+  std::cout << "q7: " << want.size() << " windows, " << flink_rows
+            << " bids at a window's max price (Flink lists each; the pipeline one per window + the count)\n";
 }
 
 TEST_F(NexmarkQueries, Q8NewPersonsWithAuctionsInTheSameWindow) {

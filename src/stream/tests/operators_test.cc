@@ -112,9 +112,18 @@ outputs: [{topic: out}]
 struct Agg {
   int64_t count = 0, sum = 0, min = INT64_MAX, max = INT64_MIN;
   std::set<std::string> customers;
+  // max_by / min_by reference: the winner's (customer, ts); equal amounts:
+  // the smaller tuple wins, whatever the arrival order.
+  std::pair<std::string, int64_t> top, bottom;
+  int64_t top_ties = 0;  // sales at the max amount
   void Add(const Sale& s) {
     ++count;
     sum += s.amount;
+    if (s.amount > max) top_ties = 1;
+    else if (s.amount == max) ++top_ties;
+    std::pair<std::string, int64_t> t{s.customer, s.ts};
+    if (s.amount > max || (s.amount == max && t < top)) top = t;
+    if (s.amount < min || (s.amount == min && t < bottom)) bottom = t;
     min = std::min(min, s.amount);
     max = std::max(max, s.amount);
     customers.insert(s.customer);
@@ -138,6 +147,13 @@ void CheckWindowTable(const std::map<std::string, json::object>& table,
     EXPECT_EQ(row.at("largest").as_int64(), a.max);
     EXPECT_DOUBLE_EQ(row.at("average").as_double(), static_cast<double>(a.sum) / static_cast<double>(a.count));
     EXPECT_EQ(row.at("customers").as_int64(), static_cast<int64_t>(a.customers.size()));
+    EXPECT_EQ(row.at("top").as_int64(), a.max);
+    EXPECT_EQ(row.at("customer_id").as_string(), a.top.first);
+    EXPECT_EQ(row.at("ts").as_int64(), a.top.second);
+    EXPECT_EQ(row.at("top_ties").as_int64(), a.top_ties);
+    EXPECT_EQ(row.at("bottom").as_int64(), a.min);
+    EXPECT_EQ(row.at("bottom_customer").as_string(), a.bottom.first);
+    EXPECT_EQ(row.at("bottom_ts").as_int64(), a.bottom.second);
   }
 }
 
@@ -149,6 +165,8 @@ const char* kAggregates = R"Y(
         largest: max(amount)
         average: avg(amount)
         customers: count_distinct(customer_id)
+        top: {max_by: amount, fields: [customer_id, ts], ties: top_ties}
+        bottom: {min_by: amount, fields: {bottom_customer: customer_id, bottom_ts: ts}}
 )Y";
 
 class WindowTest : public ::testing::TestWithParam<int64_t> {};  // allowed lateness
@@ -273,6 +291,47 @@ outputs: [{table: hot, key: [store_id, window_start]}]
 
 INSTANTIATE_TEST_SUITE_P(Lateness, WindowTest, ::testing::Values(0, 5000));
 
+TEST(OperatorsTest, MaxByTiesGoToTheSmallestFieldsWhateverTheArrivalOrder) {
+  const std::string yaml = R"Y(
+name: ties
+inputs: [pos_transactions]
+operators:
+  - window:
+      type: tumbling
+      size: 10s
+      time: ts
+      aggregates:
+        top: {max_by: amount, fields: [customer_id, ts], ties: top_ties}
+        low: {min_by: amount, fields: {low_customer: customer_id}, ties: low_ties}
+outputs: [{table: t, key: [window_start]}]
+)Y";
+  // Equal maxima (500) and minima (7) arriving in both orders; a
+  // non-comparable value (text) is ignored like max() ignores it.
+  std::vector<Sale> sales = {{"s0", "c5", 500, 1'000}, {"s0", "c2", 500, 3'000}, {"s0", "c9", 7, 2'000},
+                             {"s0", "c1", 7, 4'000},   {"s0", "c2", 500, 2'500}, {"s0", "c3", 9, 5'000}};
+  for (bool reversed : {false, true}) {
+    auto chain = Chain(yaml);
+    ASSERT_TRUE(chain);
+    std::vector<Sale> order = sales;
+    if (reversed) std::reverse(order.begin(), order.end());
+    for (size_t i = 0; i < order.size(); ++i) ASSERT_TRUE(chain->Process(ToRecord(order[i], static_cast<int64_t>(i))).ok());
+    StreamRecord odd = ToRecord({"s0", "c0", 0, 6'000}, 99);
+    odd.fields["amount"] = "lots";
+    ASSERT_TRUE(chain->Process(odd).ok());
+    chain->Flush();
+    auto out = chain->TakeOutputs();
+    ASSERT_EQ(out.size(), 1u);
+    const json::object& row = out[0].record.fields;
+    EXPECT_EQ(row.at("top").as_int64(), 500);
+    EXPECT_EQ(row.at("customer_id").as_string(), "c2");
+    EXPECT_EQ(row.at("ts").as_int64(), 2'500);
+    EXPECT_EQ(row.at("low").as_int64(), 7);
+    EXPECT_EQ(row.at("low_customer").as_string(), "c1");
+    EXPECT_EQ(row.at("top_ties").as_int64(), 3);
+    EXPECT_EQ(row.at("low_ties").as_int64(), 2);
+  }
+}
+
 TEST(OperatorsTest, SessionWindowsMatchBatchSessionization) {
   // Disorder stays within out_of_orderness, so no event is late and the
   // final sessions must equal sessionizing the sorted input.
@@ -290,6 +349,7 @@ operators:
       aggregates:
         sales: count(*)
         revenue: sum(amount)
+        top: {max_by: amount, fields: {top_ts: ts}, ties: top_ties}
 outputs: [{table: sessions, key: [customer_id, window_start]}]
 )Y");
   ASSERT_TRUE(chain);
@@ -316,12 +376,22 @@ outputs: [{table: sessions, key: [customer_id, window_start]}]
       size_t j = i;
       int64_t sum = v[i]->amount;
       while (j + 1 < v.size() && v[j + 1]->ts < v[j]->ts + gap) sum += v[++j]->amount;
+      // max_by across merged sessions: largest amount, equal amounts the earliest ts.
+      int64_t top = INT64_MIN, top_ts = 0, top_ties = 0;
+      for (size_t x = i; x <= j; ++x) {
+        if (v[x]->amount > top) top_ties = 1;
+        else if (v[x]->amount == top) ++top_ties;
+        if (v[x]->amount > top || (v[x]->amount == top && v[x]->ts < top_ts)) top = v[x]->amount, top_ts = v[x]->ts;
+      }
       json::array key{json::value(c), json::value(v[i]->ts)};
       auto it = table.find(json::serialize(key));
       ASSERT_NE(it, table.end()) << json::serialize(key);
       EXPECT_EQ(it->second.at("window_end").as_int64(), v[j]->ts + gap);
       EXPECT_EQ(it->second.at("sales").as_int64(), static_cast<int64_t>(j - i + 1));
       EXPECT_EQ(it->second.at("revenue").as_int64(), sum);
+      EXPECT_EQ(it->second.at("top").as_int64(), top);
+      EXPECT_EQ(it->second.at("top_ts").as_int64(), top_ts);
+      EXPECT_EQ(it->second.at("top_ties").as_int64(), top_ties);
       ++sessions;
       i = j + 1;
     }
@@ -589,6 +659,16 @@ TEST(PipelineSpecTest, ErrorsNameTheField) {
       {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{join: {table: p}}]", "join"},
       {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{window: {size: 1m, aggregates: {n: median(a)}}}]", "median"},
       {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{explode: {}}]", "unknown operator"},
+      {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{window: {size: 1m, aggregates: {p: {max_by: price}}}}]",
+       "aggregates.p.fields: required"},
+      {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{window: {size: 1m, aggregates: {p: {max_by: price, min_by: price, fields: [a]}}}}]",
+       "one of max_by or min_by"},
+      {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{window: {size: 1m, aggregates: {p: {max_by: 'price +', fields: [a]}}}}]",
+       "aggregates.p.max_by"},
+      {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{window: {size: 1m, aggregates: {p: {top_by: price, fields: [a]}}}}]",
+       "aggregates.p.top_by: unknown key"},
+      {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{window: {size: 1m, aggregates: {p: {max_by: price, fields: [p]}}}}]",
+       "aggregate's own column"},
       {"[1, 2", "YAML"},
   };
   for (const auto& c : cases) {

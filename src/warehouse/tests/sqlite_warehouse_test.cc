@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 
 #include "warehouse/query.h"
 
@@ -95,6 +96,66 @@ TEST_F(WarehouseTest, UpsertWithNullKeyPartReplacesTheRow) {
   auto r = Q("SELECT n FROM r");
   ASSERT_EQ(r.rows.size(), 1u);
   EXPECT_EQ(r.rows[0][0].as_int64(), 3);
+}
+
+// Rows for the same key within one commit are coalesced (statements are
+// cached per column list): the table must equal committing each row in its
+// own transaction, for upserts, deletes, column lists that differ and NULL
+// key parts alike.
+TEST_F(WarehouseTest, OneCommitEqualsRowByRowCommits) {
+  std::mt19937 rng(7);
+  std::vector<SinkRow> rows;
+  for (int i = 0; i < 3000; ++i) {
+    json::object v{{"k", static_cast<int64_t>(rng() % 40)}};
+    v["part"] = rng() % 10 == 0 ? json::value(nullptr) : json::value(static_cast<int64_t>(rng() % 2));
+    bool remove = rng() % 7 == 0;
+    if (!remove) {
+      v["n"] = i;
+      if (rng() % 3 == 0) v["text"] = "t" + std::to_string(i);  // a second column list
+      if (rng() % 5 == 0) v["late"] = static_cast<double>(i) / 2;  // a third
+    }
+    rows.push_back(Row("t", std::move(v), remove));
+  }
+  auto dump = [&](const std::string& path) {
+    auto r = RunReadOnlyQuery(path, "SELECT k, part, n, text, late FROM t ORDER BY k, part, n", {});
+    EXPECT_TRUE(r.ok());
+    std::vector<std::string> out;
+    if (r.ok())
+      for (const auto& row : r->rows) out.push_back(json::serialize(json::array(row.begin(), row.end())));
+    return out;
+  };
+  std::string batched = (dir_ / "batched.db").string(), single = (dir_ / "single.db").string();
+  {
+    auto a = SqliteWarehouse::Open(batched);
+    auto b = SqliteWarehouse::Open(single);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_TRUE((*a)->DeclareTable({"t", {"k", "part"}, {}}).ok());
+    ASSERT_TRUE((*b)->DeclareTable({"t", {"k", "part"}, {}}).ok());
+    // The first row declares the columns (order, types) identically in both.
+    ASSERT_TRUE((*a)->Commit({Row("t", {{"k", -1}, {"part", 0}, {"n", 0}, {"text", ""}, {"late", 0.5}})},
+                             {"p", 0, 1, "{}"}).ok());
+    ASSERT_TRUE((*b)->Commit({Row("t", {{"k", -1}, {"part", 0}, {"n", 0}, {"text", ""}, {"late", 0.5}})},
+                             {"p", 0, 1, "{}"}).ok());
+    for (size_t i = 0; i < rows.size(); i += 500) {
+      std::vector<SinkRow> chunk(rows.begin() + static_cast<long>(i),
+                                 rows.begin() + static_cast<long>(std::min(rows.size(), i + 500)));
+      ASSERT_TRUE((*a)->Commit(chunk, {"p", 0, static_cast<int64_t>(i + 2), "{}"}).ok());
+    }
+    for (size_t i = 0; i < rows.size(); ++i) ASSERT_TRUE((*b)->Commit({rows[i]}, {"p", 0, static_cast<int64_t>(i + 2), "{}"}).ok());
+  }
+  auto want = dump(single);
+  EXPECT_GT(want.size(), 40u);
+  EXPECT_EQ(dump(batched), want);
+}
+
+TEST_F(WarehouseTest, CommitAfterARolledBackCreateRecreatesTheTable) {
+  auto w = SqliteWarehouse::Open(path_);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->DeclareTable({"t", {"id"}, {}}).ok());
+  // The CREATE TABLE (and the cached INSERT for it) is rolled back with the commit.
+  EXPECT_FALSE((*w)->Commit({Row("t", {{"id", 1}, {"a", 1}}), Row("t", {{"a", 2}})}, {"p", 0, 1, "{}"}).ok());
+  ASSERT_TRUE((*w)->Commit({Row("t", {{"id", 1}, {"a", 1}})}, {"p", 0, 1, "{}"}).ok());
+  EXPECT_EQ(Q("SELECT a FROM t").rows[0][0].as_int64(), 1);
 }
 
 TEST_F(WarehouseTest, DeclaredSchemaAndReopen) {
