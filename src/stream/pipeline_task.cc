@@ -110,6 +110,7 @@ Status PipelineTask::Open() {
   // A reopen after a failed checkpoint starts over from RocksDB.
   offsets_.clear();
   pending_.clear();
+  pending_rows_.clear();
   topics_written_ = false;
   restored_from_.clear();
   if (db_) {
@@ -267,15 +268,15 @@ Result<bool> PipelineTask::Step(size_t max_records) {
       did = true;
     }
   }
-  for (auto& o : chain_->TakeOutputs()) pending_.push_back(std::move(o));
+  TakePending();
   step_failing_ = false;
   return did;
 }
 
 bool PipelineTask::CheckpointDue() const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!open_ || (!dirty_ && pending_.empty())) return false;
-  if (pending_.size() >= ctx_.max_pending_outputs) return true;
+  if (!open_ || (!dirty_ && pending_.empty() && pending_rows_.empty())) return false;
+  if (pending_.size() + pending_rows_.size() >= ctx_.max_pending_outputs) return true;
   return std::chrono::steady_clock::now() - last_checkpoint_time_ >=
          std::chrono::milliseconds(spec_->checkpoint_interval_ms);
 }
@@ -286,8 +287,20 @@ std::string PipelineTask::OffsetsJson() const {
   return json::serialize(o);
 }
 
-Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs,
-                                  std::vector<warehouse::SinkRow>* rows) {
+void PipelineTask::TakePending() {
+  const auto& targets = chain_->targets();
+  for (auto& o : chain_->TakeOutputs()) {
+    const OutputSpec& t = targets[o.target];
+    // A table output's fields move into its row now: copying every row at
+    // the checkpoint cost about 9 % of an end-to-end Nexmark q1.
+    if (t.kind == OutputSpec::Kind::kTable)
+      pending_rows_.push_back(warehouse::SinkRow{t.name, std::move(o.record.fields), o.record.retract});
+    else
+      pending_.push_back(std::move(o));
+  }
+}
+
+Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs) {
   const auto& targets = chain_->targets();
   // topic -> partition -> records, in emission order.
   std::map<std::string, std::map<int32_t, std::vector<cloudevents::KafkaMessage>>> appends;
@@ -297,10 +310,6 @@ Status PipelineTask::WriteOutputs(const std::vector<EmittedRecord>& outputs,
   for (const auto& e : outputs) {
     const OutputSpec& t = targets[e.target];
     const StreamRecord& r = e.record;
-    if (t.kind == OutputSpec::Kind::kTable) {
-      rows->push_back(warehouse::SinkRow{t.name, r.fields, r.retract});
-      continue;
-    }
     if (topics_written_ || r.retract) continue;
     // Deterministic id: the same input record and emission index give the
     // same id after a replay, so consumers can drop duplicates.
@@ -387,10 +396,9 @@ Status PipelineTask::Checkpoint() {
   if (!open_) return Status::Ok();
   checkpoint_failing_ = true;  // until this checkpoint completes (every error returns early)
   auto started = std::chrono::steady_clock::now();
-  for (auto& o : chain_->TakeOutputs()) pending_.push_back(std::move(o));
-  // 1. topic/bus outputs; collect table rows.
-  std::vector<warehouse::SinkRow> rows;
-  Status s = WriteOutputs(pending_, &rows);
+  TakePending();
+  // 1. topic/bus outputs.
+  Status s = WriteOutputs(pending_);
   if (!s.ok()) {
     last_error_ = s.ToString();
     return s;
@@ -399,14 +407,15 @@ Status PipelineTask::Checkpoint() {
   std::string offsets = OffsetsJson();
   // 2. rows + progress in one warehouse transaction.
   if (has_table_output_) {
-    s = ctx_.sink->Commit(rows, warehouse::SinkProgress{spec_->name, partition_, ckpt, offsets});
+    s = ctx_.sink->Commit(pending_rows_, warehouse::SinkProgress{spec_->name, partition_, ckpt, offsets});
     if (!s.ok()) {
       last_error_ = s.ToString();
       return s;
     }
   }
-  records_out_ += static_cast<int64_t>(pending_.size());
+  records_out_ += static_cast<int64_t>(pending_.size() + pending_rows_.size());
   pending_.clear();
+  pending_rows_.clear();
   topics_written_ = false;
   next_checkpoint_ = ckpt + 1;
   if (crash_after_sink_) {
@@ -503,7 +512,7 @@ json::object PipelineTask::Describe() const {
   o["records_in"] = records_in_;
   o["records_out"] = records_out_;
   o["table_records"] = table_records_;
-  o["pending_outputs"] = static_cast<int64_t>(pending_.size());
+  o["pending_outputs"] = static_cast<int64_t>(pending_.size() + pending_rows_.size());
   o["errors"] = decode_errors_;
   o["bus_errors"] = bus_errors_;
   o["restored_from"] = restored_from_;

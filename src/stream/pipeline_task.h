@@ -101,7 +101,10 @@ class PipelineTask {
  private:
   using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
   Status CatchUpTables();
-  Status WriteOutputs(const std::vector<EmittedRecord>& outputs, std::vector<warehouse::SinkRow>* rows);
+  // Moves the chain's outputs into pending_ (topic and bus outputs) and
+  // pending_rows_ (table outputs).
+  void TakePending();
+  Status WriteOutputs(const std::vector<EmittedRecord>& outputs);
   std::string OffsetsJson() const;
   Status ResetState(const std::string& why);
   Status OpenDb();
@@ -120,7 +123,8 @@ class PipelineTask {
   Offsets offsets_;             // stream inputs and table partitions: next offset to read
   int64_t next_checkpoint_ = 1;
   int64_t last_checkpoint_ = 0;
-  std::vector<EmittedRecord> pending_;  // taken from the chain, not yet durable
+  std::vector<EmittedRecord> pending_;  // topic/bus outputs taken from the chain, not yet durable
+  std::vector<warehouse::SinkRow> pending_rows_;  // table outputs, likewise (kept for a retried commit)
   bool topics_written_ = false;         // step 1 done for pending_ (retry skips it)
   bool dirty_ = false;
   std::chrono::steady_clock::time_point last_checkpoint_time_;
