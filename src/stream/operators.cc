@@ -9,6 +9,7 @@
 #include "pattern/matcher.h"
 #include "stream/operator.h"
 #include "stream/stateful_operators.h"
+#include "yaml/yaml_to_json.h"
 
 namespace meshd::stream {
 
@@ -85,7 +86,7 @@ class FilterOperator final : public Operator {
       op->expr_ = std::move(*e);
     } else if (n.IsMap() && (n["pattern"] || n["expression"] || n["where"])) {
       if (n["pattern"]) {
-        json::value p = YamlToJson(n["pattern"]);
+        json::value p = yaml::ToJson(n["pattern"]);
         std::string text = p.is_string() ? std::string(p.get_string()) : json::serialize(p);
         op->matcher_ = std::make_unique<pattern::Matcher>();
         Status s = op->matcher_->AddRule("filter", text);

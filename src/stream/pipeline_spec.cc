@@ -6,8 +6,6 @@
 
 namespace meshd::stream {
 
-namespace json = boost::json;
-
 Status ValidatePipelineName(const std::string& name) {
   if (name.empty()) return Status::InvalidArgument("pipeline name is empty");
   if (name.size() > 100) return Status::InvalidArgument("pipeline name '" + name + "' is longer than 100 characters");
@@ -36,37 +34,6 @@ Result<int64_t> ParseDuration(const YAML::Node& node, const std::string& where) 
   else if (unit == "d") mult = 86400000;
   else return Status::InvalidArgument(where + ": unknown duration unit '" + unit + "' (ms, s, m, h, d)");
   return n * mult;
-}
-
-json::value YamlToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      json::object o;
-      for (const auto& kv : node) o[kv.first.Scalar()] = YamlToJson(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json::array a;
-      for (const auto& v : node) a.push_back(YamlToJson(v));
-      return a;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = node.Scalar();
-      if (node.Tag() == "!") return json::value(s);  // quoted: always a string
-      if (s == "true" || s == "True") return true;
-      if (s == "false" || s == "False") return false;
-      if (s == "null" || s == "~") return nullptr;
-      if (!s.empty()) {
-        char* end = nullptr;
-        long long i = std::strtoll(s.c_str(), &end, 10);
-        if (*end == '\0') return static_cast<int64_t>(i);
-        double d = std::strtod(s.c_str(), &end);
-        if (*end == '\0') return d;
-      }
-      return json::value(s);
-    }
-    default: return nullptr;
-  }
 }
 
 namespace {

@@ -52,10 +52,6 @@ Result<PipelineSpec> ParsePipeline(const std::string& yaml_text);
 // "250ms", "5s", "1m", "2h", "1d" or a bare integer (milliseconds).
 Result<int64_t> ParseDuration(const YAML::Node& node, const std::string& where);
 
-// YAML → JSON (quoted scalars stay strings; plain scalars become numbers,
-// booleans or null when they read as such).
-boost::json::value YamlToJson(const YAML::Node& node);
-
 Status ValidatePipelineName(const std::string& name);
 
 }  // namespace meshd::stream
