@@ -116,7 +116,7 @@ class JoinOperator final : public Operator {
     return Status::Ok();
   }
 
-  Status Process(StreamRecord r, Emitter& out) override {
+  Status Process(StreamRecord&& r, Emitter& out) override {
     int64_t ts = time_ ? EventTime(time_, r) : r.timestamp_ms;
     json::value kv = on_->Evaluate(r);
     std::string key = kv.is_null() ? std::string() : KeyText(kv);

@@ -37,9 +37,9 @@ class Emitter {
  public:
   virtual ~Emitter() = default;
   // To the next operator (or the pipeline outputs after the last one).
-  virtual void Emit(StreamRecord record) = 0;
+  virtual void Emit(StreamRecord&& record) = 0;
   // To a side output the operator declared (late events, alerts).
-  virtual void EmitSide(size_t side_output, StreamRecord record) = 0;
+  virtual void EmitSide(size_t side_output, StreamRecord&& record) = 0;
 };
 
 class StateWriter {
@@ -55,7 +55,7 @@ class Operator {
  public:
   virtual ~Operator() = default;
   virtual std::string kind() const = 0;
-  virtual Status Process(StreamRecord record, Emitter& out) = 0;
+  virtual Status Process(StreamRecord&& record, Emitter& out) = 0;
   // Join tables: topics read in full by every task (latest value per key).
   virtual std::vector<std::string> TableTopics() const { return {}; }
   virtual Status OnTableRecord(const StreamRecord& record, Emitter& out) {

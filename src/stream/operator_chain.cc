@@ -9,8 +9,8 @@ namespace json = boost::json;
 class OperatorChain::StageEmitter final : public Emitter {
  public:
   StageEmitter(OperatorChain* chain, size_t stage) : chain_(chain), stage_(stage) {}
-  void Emit(StreamRecord record) override { chain_->RunFrom(stage_ + 1, std::move(record)); }
-  void EmitSide(size_t side_output, StreamRecord record) override {
+  void Emit(StreamRecord&& record) override { chain_->RunFrom(stage_ + 1, std::move(record)); }
+  void EmitSide(size_t side_output, StreamRecord&& record) override {
     chain_->Output(chain_->side_base_[stage_] + side_output, std::move(record));
   }
 
@@ -39,14 +39,14 @@ std::vector<std::string> OperatorChain::TableTopics() const {
   return out;
 }
 
-void OperatorChain::Output(size_t target, StreamRecord record) {
+void OperatorChain::Output(size_t target, StreamRecord&& record) {
   record.seq = seq_++;
   pending_.push_back({target, std::move(record)});
 }
 
-void OperatorChain::RunFrom(size_t stage, StreamRecord record) {
+void OperatorChain::RunFrom(size_t stage, StreamRecord&& record) {
   if (stage >= ops_.size()) {
-    for (size_t i = 0; i + 1 < main_outputs_; ++i) Output(i, record);
+    for (size_t i = 0; i + 1 < main_outputs_; ++i) Output(i, StreamRecord(record));  // a copy per extra output
     if (main_outputs_ > 0) Output(main_outputs_ - 1, std::move(record));
     return;
   }

@@ -46,8 +46,8 @@ class OperatorChain {
 
  private:
   class StageEmitter;
-  void RunFrom(size_t stage, StreamRecord record);
-  void Output(size_t target, StreamRecord record);
+  void RunFrom(size_t stage, StreamRecord&& record);
+  void Output(size_t target, StreamRecord&& record);
 
   std::vector<std::unique_ptr<Operator>> ops_;
   std::vector<OutputSpec> targets_;

@@ -103,7 +103,7 @@ class FilterOperator final : public Operator {
     }
     return std::unique_ptr<Operator>(std::move(op));
   }
-  Status Process(StreamRecord r, Emitter& out) override {
+  Status Process(StreamRecord&& r, Emitter& out) override {
     ++in_;
     if (matcher_) {
       // The bus's pattern language, matched against the event's data object.
@@ -175,7 +175,7 @@ class MapOperator final : public Operator {
       if (path.find('.') != std::string::npos || !seen.insert(path).second) op->move_selected_ = false;
     return std::unique_ptr<Operator>(std::move(op));
   }
-  Status Process(StreamRecord r, Emitter& out) override {
+  Status Process(StreamRecord&& r, Emitter& out) override {
     // Computed fields read the input record as it arrived.
     std::vector<std::pair<std::string, json::value>> computed;
     computed.reserve(compute_.size());
@@ -256,7 +256,7 @@ class AlertOperator final : public Operator {
     op->side_outputs_.push_back(std::move(target));
     return std::unique_ptr<Operator>(std::move(op));
   }
-  Status Process(StreamRecord r, Emitter& out) override {
+  Status Process(StreamRecord&& r, Emitter& out) override {
     if (when_->Test(r)) {
       ++raised_;
       StreamRecord alert = r;

@@ -452,7 +452,7 @@ class WindowOperator final : public Operator {
     return std::unique_ptr<Operator>(std::move(op));
   }
 
-  Status Process(StreamRecord r, Emitter& out) override {
+  Status Process(StreamRecord&& r, Emitter& out) override {
     int64_t ts = EventTime(et_.time, r);
     int64_t wm = progress_.Watermark(et_.ooo);
     json::array kv;
@@ -721,7 +721,7 @@ class DedupOperator final : public Operator {
     return std::unique_ptr<Operator>(std::move(op));
   }
 
-  Status Process(StreamRecord r, Emitter& out) override {
+  Status Process(StreamRecord&& r, Emitter& out) override {
     int64_t ts = EventTime(et_.time, r);
     int64_t wm = progress_.Watermark(et_.ooo);
     int64_t end = FloorDiv(ts, size_) * size_ + size_;
