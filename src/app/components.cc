@@ -18,30 +18,11 @@
 #include "app/catalog_component.h"
 #include "app/governance_component.h"
 #include "schema/registry_http.h"
+#include "schema/registry_record_validator.h"
 #include "http/server.h"
 
 namespace meshd::app {
 namespace {
-
-// Produce-path schema enforcement backed by the registry (the Kafka module
-// only knows the RecordValidator interface). Thread-safe: SchemaRegistry is.
-class RegistryRecordValidator final : public kafka::RecordValidator {
- public:
-  explicit RegistryRecordValidator(schema::SchemaRegistry& registry) : registry_(registry) {}
-
-  bool Enabled(const std::string& topic, const storage::TopicConfig& config) const override {
-    (void)topic;
-    return schema::TopicSchemaPolicy::FromConfig(config).mode != schema::ValidationMode::kNone;
-  }
-  Status Validate(const std::string& topic, const storage::TopicConfig& config,
-                  std::string_view value) override {
-    return registry_.ValidateFramed(topic, /*is_key=*/false,
-                                    schema::TopicSchemaPolicy::FromConfig(config), value);
-  }
-
- private:
-  schema::SchemaRegistry& registry_;
-};
 
 // Produce-path contract enforcement (the Kafka module only knows the
 // RecordGate interface): records failing an on_violation=quarantine contract
@@ -131,7 +112,7 @@ Status KafkaComponent::Start(MeshServer& server) {
     ko.sasl.users[user_pw.substr(0, colon)] = user_pw.substr(colon + 1);
   }
   if (schema::SchemaRegistry* registry = server.schema_registry()) {
-    ko.record_validator = std::make_shared<RegistryRecordValidator>(*registry);
+    ko.record_validator = std::make_shared<schema::RegistryRecordValidator>(*registry);
   }
   if (governance::ContractEnforcer* contracts = server.contract_enforcer()) {
     ko.record_gate = std::make_shared<ContractRecordGate>(*contracts);

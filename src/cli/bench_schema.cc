@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "schema/registry_record_validator.h"
 #include "schema/schema_registry.h"
 
 namespace meshd::cli {
@@ -25,23 +26,6 @@ const char* kAvroSchema = R"({"type":"record","name":"CustomerPurchase","namespa
  {"name":"note","type":["null","string"],"default":null},
  {"name":"items","type":{"type":"array","items":{"type":"record","name":"Item","fields":[
    {"name":"sku","type":"string"},{"name":"qty","type":"int"},{"name":"price","type":"double"}]}}}]})";
-
-// The produce-path adapter of `meshd serve` (app/components.cc).
-class RegistryValidator final : public kafka::RecordValidator {
- public:
-  explicit RegistryValidator(std::shared_ptr<schema::SchemaRegistry> registry)
-      : registry_(std::move(registry)) {}
-  bool Enabled(const std::string&, const storage::TopicConfig& config) const override {
-    return schema::TopicSchemaPolicy::FromConfig(config).mode != schema::ValidationMode::kNone;
-  }
-  Status Validate(const std::string& topic, const storage::TopicConfig& config,
-                  std::string_view value) override {
-    return registry_->ValidateFramed(topic, false, schema::TopicSchemaPolicy::FromConfig(config), value);
-  }
-
- private:
-  std::shared_ptr<schema::SchemaRegistry> registry_;
-};
 
 json::object Event(size_t note_length, bool avro) {
   json::array items;
@@ -100,7 +84,7 @@ Result<SchemaBench> PrepareSchemaBench(const std::string& kind, const std::strin
   schema::TopicSchemaPolicy strict{schema::ValidationMode::kStrict, schema::SubjectStrategy::kTopicName};
   Status check = b.registry->ValidateFramed(topic, false, strict, b.payload);
   if (!check.ok()) return Status::Internal("the bench payload does not validate: " + check.message());
-  b.validator = std::make_shared<RegistryValidator>(b.registry);
+  b.validator = std::make_shared<schema::RegistryRecordValidator>(*b.registry);  // b keeps the registry alive
   return b;
 }
 

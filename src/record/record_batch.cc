@@ -143,78 +143,122 @@ void UpdateCrc(char* batch, size_t size) {
   StoreBE<uint32_t>(batch + kCrcPos, crc32c::Value(batch + kAttributesPos, size - kAttributesPos));
 }
 
-Result<std::vector<Record>> DecodeRecords(std::string_view batch) {
+namespace {
+
+// The records area of `batch` (decompressed into *decompressed if needed)
+// and the header; shared by DecodeRecords and DecodeRecordViews.
+Result<BatchHeader> RecordsArea(std::string_view batch, std::string* decompressed, std::string_view* area) {
   MESHD_ASSIGN_OR_RETURN(BatchHeader h, ParseHeader(batch));
   if (h.batch_length < kMinBatchLength || h.total_size() > batch.size()) {
     return Status::Corruption("record batch at base offset " + std::to_string(h.base_offset) +
                               ": batch length exceeds the bytes given");
   }
-  std::string_view area = batch.substr(kBatchHeaderSize, h.total_size() - kBatchHeaderSize);
-  std::string decompressed;
+  *area = batch.substr(kBatchHeaderSize, h.total_size() - kBatchHeaderSize);
   if (h.compression() != Compression::kNone) {
-    MESHD_ASSIGN_OR_RETURN(decompressed, Decompress(h.compression(), area));
-    area = decompressed;
+    MESHD_ASSIGN_OR_RETURN(*decompressed, Decompress(h.compression(), *area));
+    *area = *decompressed;
   }
-  std::vector<Record> out;
   if (h.records_count < 0) {
     return Status::Corruption("record batch at base offset " + std::to_string(h.base_offset) +
                               ": negative records count");
   }
+  return h;
+}
+
+// Parses the next record of `area` into views. Headers are checked for
+// well-formedness always, and copied only when `headers` is non-null.
+Status NextRecord(std::string_view* area, const BatchHeader& h, size_t idx, RecordView* r,
+                  std::vector<RecordHeader>* headers) {
+  int64_t len = 0;
+  std::string_view body;
+  if (!GetVarint(area, &len) || !GetBytes(area, len, &body)) {
+    return RecordError(h.base_offset, idx, "truncated record");
+  }
+  if (body.empty()) return RecordError(h.base_offset, idx, "empty record");
+  body.remove_prefix(1);  // record attributes: unused
+  int64_t ts_delta = 0, offset_delta = 0, key_len = 0, value_len = 0, header_count = 0;
+  if (!GetVarint(&body, &ts_delta) || !GetVarint(&body, &offset_delta)) {
+    return RecordError(h.base_offset, idx, "bad timestamp or offset delta");
+  }
+  r->offset = h.base_offset + offset_delta;
+  r->timestamp = h.log_append_time() ? h.max_timestamp : h.base_timestamp + ts_delta;
+  std::string_view bytes;
+  r->key.reset();
+  r->value.reset();
+  if (!GetVarint(&body, &key_len)) return RecordError(h.base_offset, idx, "bad key length");
+  if (key_len >= 0) {
+    if (!GetBytes(&body, key_len, &bytes)) return RecordError(h.base_offset, idx, "truncated key");
+    r->key = bytes;
+  }
+  if (!GetVarint(&body, &value_len)) return RecordError(h.base_offset, idx, "bad value length");
+  if (value_len >= 0) {
+    if (!GetBytes(&body, value_len, &bytes)) {
+      return RecordError(h.base_offset, idx, "truncated value");
+    }
+    r->value = bytes;
+  }
+  if (!GetVarint(&body, &header_count) || header_count < 0 ||
+      static_cast<uint64_t>(header_count) > body.size()) {
+    return RecordError(h.base_offset, idx, "bad header count");
+  }
+  if (headers) headers->reserve(static_cast<size_t>(header_count));
+  for (int64_t j = 0; j < header_count; ++j) {
+    int64_t hk = 0, hv = 0;
+    std::string_view hkey;
+    if (!GetVarint(&body, &hk) || !GetBytes(&body, hk, &hkey)) {
+      return RecordError(h.base_offset, idx, "bad header key");
+    }
+    if (!GetVarint(&body, &hv)) return RecordError(h.base_offset, idx, "bad header value");
+    std::optional<std::string_view> hvalue;
+    if (hv >= 0) {
+      if (!GetBytes(&body, hv, &bytes)) {
+        return RecordError(h.base_offset, idx, "truncated header value");
+      }
+      hvalue = bytes;
+    }
+    if (headers) {
+      RecordHeader header;
+      header.key.assign(hkey);
+      if (hvalue) header.value.emplace(*hvalue);
+      headers->push_back(std::move(header));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<Record>> DecodeRecords(std::string_view batch) {
+  std::string decompressed;
+  std::string_view area;
+  MESHD_ASSIGN_OR_RETURN(BatchHeader h, RecordsArea(batch, &decompressed, &area));
+  std::vector<Record> out;
   // Each record takes at least 7 bytes, so a huge count cannot force a huge reservation.
   out.reserve(std::min<size_t>(static_cast<size_t>(h.records_count), area.size() / 7 + 1));
+  RecordView view;
   for (int32_t i = 0; i < h.records_count; ++i) {
-    size_t idx = static_cast<size_t>(i);
-    int64_t len = 0;
-    std::string_view body;
-    if (!GetVarint(&area, &len) || !GetBytes(&area, len, &body)) {
-      return RecordError(h.base_offset, idx, "truncated record");
-    }
-    if (body.empty()) return RecordError(h.base_offset, idx, "empty record");
-    body.remove_prefix(1);  // record attributes: unused
-    int64_t ts_delta = 0, offset_delta = 0, key_len = 0, value_len = 0, header_count = 0;
-    if (!GetVarint(&body, &ts_delta) || !GetVarint(&body, &offset_delta)) {
-      return RecordError(h.base_offset, idx, "bad timestamp or offset delta");
-    }
     Record r;
-    r.offset = h.base_offset + offset_delta;
-    r.timestamp = h.log_append_time() ? h.max_timestamp : h.base_timestamp + ts_delta;
-    std::string_view bytes;
-    if (!GetVarint(&body, &key_len)) return RecordError(h.base_offset, idx, "bad key length");
-    if (key_len >= 0) {
-      if (!GetBytes(&body, key_len, &bytes)) return RecordError(h.base_offset, idx, "truncated key");
-      r.key.emplace(bytes);
-    }
-    if (!GetVarint(&body, &value_len)) return RecordError(h.base_offset, idx, "bad value length");
-    if (value_len >= 0) {
-      if (!GetBytes(&body, value_len, &bytes)) {
-        return RecordError(h.base_offset, idx, "truncated value");
-      }
-      r.value.emplace(bytes);
-    }
-    if (!GetVarint(&body, &header_count) || header_count < 0 ||
-        static_cast<uint64_t>(header_count) > body.size()) {
-      return RecordError(h.base_offset, idx, "bad header count");
-    }
-    r.headers.reserve(static_cast<size_t>(header_count));
-    for (int64_t j = 0; j < header_count; ++j) {
-      int64_t hk = 0, hv = 0;
-      RecordHeader header;
-      if (!GetVarint(&body, &hk) || !GetBytes(&body, hk, &bytes)) {
-        return RecordError(h.base_offset, idx, "bad header key");
-      }
-      header.key.assign(bytes);
-      if (!GetVarint(&body, &hv)) return RecordError(h.base_offset, idx, "bad header value");
-      if (hv >= 0) {
-        if (!GetBytes(&body, hv, &bytes)) {
-          return RecordError(h.base_offset, idx, "truncated header value");
-        }
-        header.value.emplace(bytes);
-      }
-      r.headers.push_back(std::move(header));
-    }
+    MESHD_TRY(NextRecord(&area, h, static_cast<size_t>(i), &view, &r.headers));
+    r.offset = view.offset;
+    r.timestamp = view.timestamp;
+    if (view.key) r.key.emplace(*view.key);
+    if (view.value) r.value.emplace(*view.value);
     out.push_back(std::move(r));
   }
   return out;
+}
+
+Status DecodeRecordViews(std::string_view batch, std::string* decompressed, std::vector<RecordView>* out) {
+  std::string_view area;
+  MESHD_ASSIGN_OR_RETURN(BatchHeader h, RecordsArea(batch, decompressed, &area));
+  out->clear();
+  out->reserve(std::min<size_t>(static_cast<size_t>(h.records_count), area.size() / 7 + 1));
+  RecordView view;
+  for (int32_t i = 0; i < h.records_count; ++i) {
+    MESHD_TRY(NextRecord(&area, h, static_cast<size_t>(i), &view, nullptr));
+    out->push_back(view);
+  }
+  return Status::Ok();
 }
 
 RecordBatchBuilder::RecordBatchBuilder(Compression compression, int64_t producer_id,

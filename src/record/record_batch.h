@@ -86,6 +86,21 @@ struct Record {
 // batches decode to their (control) records; callers usually skip them.
 Result<std::vector<Record>> DecodeRecords(std::string_view batch);
 
+// A record's key and value as views, for paths that only read them (the
+// produce path's schema validation): no allocation or copy per record.
+struct RecordView {
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;  // nullopt = tombstone
+};
+
+// DecodeRecords with the same checks, as views into `batch`, or into
+// *decompressed for a compressed batch (both must outlive the views).
+// Headers are checked but not returned. *out is cleared first, so one
+// vector can be reused across batches.
+Status DecodeRecordViews(std::string_view batch, std::string* decompressed, std::vector<RecordView>* out);
+
 // Builds one RecordBatch v2. Offsets are relative (base 0) until the log
 // assigns them; Build() computes the CRC.
 class RecordBatchBuilder {

@@ -1,9 +1,10 @@
 #include "schema/json_schema.h"
+#include "schema/json_schema_node.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <cstring>
-#include <regex>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -11,50 +12,16 @@
 namespace meshd::schema {
 
 namespace json = boost::json;
+using detail::Node;
+using detail::kNullBit;
+using detail::kBoolBit;
+using detail::kObjectBit;
+using detail::kArrayBit;
+using detail::kNumberBit;
+using detail::kStringBit;
+using detail::kIntegerBit;
 
 namespace {
-
-enum TypeBit : uint8_t {
-  kNullBit = 1, kBoolBit = 2, kObjectBit = 4, kArrayBit = 8, kNumberBit = 16, kStringBit = 32,
-  kIntegerBit = 64,
-};
-
-struct Node {
-  int bool_schema = -1;  // 0/1 for false/true schemas
-  const Node* ref = nullptr;
-  bool has_ref = false;
-  uint8_t types = 0;
-  const json::array* enum_values = nullptr;
-  const json::value* const_value = nullptr;
-  std::optional<double> multiple_of, maximum, exclusive_maximum, minimum, exclusive_minimum;
-  std::optional<uint64_t> max_length, min_length, max_items, min_items, max_properties,
-      min_properties;
-  std::optional<std::regex> pattern;
-  bool unique_items = false;
-  const Node* items = nullptr;
-  std::vector<const Node*> tuple_items;
-  bool items_is_tuple = false;
-  const Node* additional_items = nullptr;
-  const Node* contains = nullptr;
-  std::vector<std::pair<std::string, const Node*>> properties;
-  std::vector<std::pair<std::regex, const Node*>> pattern_properties;
-  const Node* additional_properties = nullptr;
-  std::vector<std::string> required;
-  // For the yes/no pass: when every required name is also one of (at most
-  // 64) `properties`, one walk over the instance's members matches them to
-  // properties and marks the required ones seen, instead of a member lookup
-  // per property and per required name.
-  std::vector<int> required_index;  // per required name: its index in properties
-  bool required_all_indexed = false;
-  std::vector<std::pair<std::string, std::vector<std::string>>> dep_required;
-  std::vector<std::pair<std::string, const Node*>> dep_schemas;
-  const Node* property_names = nullptr;
-  const Node* if_ = nullptr;
-  const Node* then_ = nullptr;
-  const Node* else_ = nullptr;
-  std::vector<const Node*> all_of, any_of, one_of;
-  const Node* not_ = nullptr;
-};
 
 bool HasScheme(std::string_view s) {
   if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
@@ -372,13 +339,7 @@ struct JsonSchemaValidator::Impl {
       }
       return Status::Ok();
     };
-    auto regex = [](const std::string& p) -> Result<std::regex> {
-      try {
-        return std::regex(p, std::regex::ECMAScript);
-      } catch (const std::regex_error&) {
-        return Status::InvalidArgument("invalid regular expression '" + p + "'");
-      }
-    };
+    auto regex = [](const std::string& p) -> Result<SchemaPattern> { return SchemaPattern::Compile(p); };
     if (const auto* t = o.if_contains("type")) {
       auto bit = [](std::string_view s) -> uint8_t {
         if (s == "null") return kNullBit;
@@ -399,7 +360,18 @@ struct JsonSchemaValidator::Impl {
       }
       if (n->types == 0) return Status::InvalidArgument("invalid 'type' " + json::serialize(*t));
     }
-    if (const auto* e = o.if_contains("enum"); e && e->is_array()) n->enum_values = &e->get_array();
+    if (const auto* e = o.if_contains("enum"); e && e->is_array()) {
+      n->enum_values = &e->get_array();
+      n->enum_all_strings = true;
+      for (const auto& x : e->get_array()) {
+        if (!x.is_string()) {
+          n->enum_all_strings = false;
+          break;
+        }
+        n->enum_strings.emplace_back(x.get_string());
+      }
+      if (!n->enum_all_strings) n->enum_strings.clear();
+    }
     if (const auto* c = o.if_contains("const")) n->const_value = c;
     auto num = [&](const char* k) -> std::optional<double> {
       const auto* x = o.if_contains(k);
@@ -457,7 +429,7 @@ struct JsonSchemaValidator::Impl {
     }
     if (const auto* p = o.if_contains("patternProperties"); p && p->is_object()) {
       for (const auto& kv : p->get_object()) {
-        MESHD_ASSIGN_OR_RETURN(std::regex re, regex(std::string(kv.key())));
+        MESHD_ASSIGN_OR_RETURN(SchemaPattern re, regex(std::string(kv.key())));
         MESHD_ASSIGN_OR_RETURN(const Node* c, CompileNode(kv.value()));
         n->pattern_properties.emplace_back(std::move(re), c);
       }
@@ -501,6 +473,27 @@ struct JsonSchemaValidator::Impl {
         }
       }
     }
+    for (const auto& [name, node] : n->properties) {
+      uint64_t head = 0;
+      std::memcpy(&head, name.data(), std::min<size_t>(name.size(), 8));
+      n->property_heads.push_back(head);
+    }
+    if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
+      n->fast_keywords |= detail::kNumberKeywords;
+    }
+    if (n->max_items || n->min_items || n->unique_items || n->items || n->items_is_tuple || n->contains) {
+      n->fast_keywords |= detail::kArrayKeywords;
+    }
+    if (!n->properties.empty() || !n->pattern_properties.empty() || n->additional_properties ||
+        n->property_names || !n->required.empty() || !n->dep_required.empty() || !n->dep_schemas.empty() ||
+        n->max_properties || n->min_properties) {
+      n->fast_keywords |= detail::kObjectKeywords;
+    }
+    if (!n->all_of.empty() || !n->any_of.empty() || !n->one_of.empty() || n->not_ || n->if_) {
+      n->fast_keywords |= detail::kCombinators;
+    }
+    n->scalar_only = (n->fast_keywords & detail::kCombinators) == 0 && n->const_value == nullptr &&
+                     (n->enum_values == nullptr || n->enum_all_strings);
     return static_cast<const Node*>(n);
   }
 };
@@ -569,7 +562,7 @@ bool CheckObjectFast(const Node* n, const json::value& v, std::string& path) {
     }
     if (!scan) continue;
     for (const auto& [re, s] : n->pattern_properties) {
-      if (std::regex_search(key.begin(), key.end(), re)) {
+      if (re.Search(key)) {
         matched = true;
         if (!Check(s, kv.value(), nullptr, path)) return false;
       }
@@ -633,12 +626,12 @@ bool Check(const Node* n, const json::value& v, std::string* err, std::string& p
     }
   } else if (v.is_string()) {
     const auto& s = v.get_string();
-    if (n->max_length || n->min_length) {
+    if ((n->max_length || n->min_length) && !detail::LengthWithin(s, n->min_length, n->max_length)) {
       size_t len = Utf8Length(s);
       if (n->max_length && len > *n->max_length) return Fail(err, path, "maxLength exceeded");
-      if (n->min_length && len < *n->min_length) return Fail(err, path, "shorter than minLength");
+      return Fail(err, path, "shorter than minLength");
     }
-    if (n->pattern && !std::regex_search(s.begin(), s.end(), *n->pattern)) {
+    if (n->pattern && !n->pattern->Search(s)) {
       return Fail(err, path, "pattern: the string does not match");
     }
   } else if (v.is_array()) {
@@ -655,11 +648,13 @@ bool Check(const Node* n, const json::value& v, std::string* err, std::string& p
     if (n->items_is_tuple) {
       for (size_t i = 0; i < a.size(); ++i) {
         const Node* s = i < n->tuple_items.size() ? n->tuple_items[i] : n->additional_items;
-        if (s && !Sub(s, a[i], err, path, std::to_string(i))) return false;
+        if (s && !(err ? Sub(s, a[i], err, path, std::to_string(i)) : Check(s, a[i], nullptr, path))) return false;
       }
     } else if (n->items) {
       for (size_t i = 0; i < a.size(); ++i) {
-        if (!Sub(n->items, a[i], err, path, std::to_string(i))) return false;
+        if (!(err ? Sub(n->items, a[i], err, path, std::to_string(i)) : Check(n->items, a[i], nullptr, path))) {
+          return false;
+        }
       }
     }
     if (n->contains) {
@@ -705,7 +700,7 @@ bool Check(const Node* n, const json::value& v, std::string* err, std::string& p
           }
         }
         for (const auto& [re, s] : n->pattern_properties) {
-          if (std::regex_search(key.begin(), key.end(), re)) {
+          if (re.Search(key)) {
             matched = true;
             if (!Sub(s, kv.value(), err, path, key)) return false;
           }
@@ -785,6 +780,15 @@ Result<JsonSchemaValidator> JsonSchemaValidator::Compile(std::string_view text, 
 bool JsonSchemaValidator::IsValid(const json::value& instance) const {
   std::string path;
   return Check(impl_->root, instance, nullptr, path);
+}
+
+bool detail::IsValidValue(const Node* n, const json::value& v) {
+  std::string path;
+  return Check(n, v, nullptr, path);
+}
+
+bool JsonSchemaValidator::IsValidText(std::string_view text) const {
+  return detail::IsValidJsonText(impl_->root, text);
 }
 
 Status JsonSchemaValidator::Validate(const json::value& instance) const {

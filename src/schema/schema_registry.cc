@@ -996,28 +996,30 @@ class JsonArena {
 
 }  // namespace
 
+namespace {
+
+int32_t FramedId(std::string_view payload) {
+  return static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(payload[1])) << 24) |
+                              (static_cast<uint32_t>(static_cast<uint8_t>(payload[2])) << 16) |
+                              (static_cast<uint32_t>(static_cast<uint8_t>(payload[3])) << 8) |
+                              static_cast<uint32_t>(static_cast<uint8_t>(payload[4])));
+}
+
+bool IsFramed(std::string_view payload) { return payload.size() >= 5 && payload[0] == 0; }
+
+}  // namespace
+
 Status SchemaRegistry::ValidateFramed(const std::string& topic, bool is_key,
                                       const TopicSchemaPolicy& policy, std::string_view payload) {
-  if (policy.mode == ValidationMode::kNone) return Status::Ok();
-  auto what = [&] {
-    return std::string(is_key ? "key" : "value") + " of a record for topic '" + topic + "'";
-  };
-  if (payload.size() < 5 || payload[0] != 0) {
-    // No schema id: counted under the TopicName subject.
-    const std::string subject = SubjectFor(topic, is_key, SubjectStrategy::kTopicName, "");
-    auto [validations, failures] = CountersFor(subject);
-    return Count(validations, failures, subject, policy, Status::InvalidArgument(
-        what() + " is not in the Confluent wire format (magic byte 0 + 4-byte schema id)"));
-  }
-  int32_t id = static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(payload[1])) << 24) |
-                                    (static_cast<uint32_t>(static_cast<uint8_t>(payload[2])) << 16) |
-                                    (static_cast<uint32_t>(static_cast<uint8_t>(payload[3])) << 8) |
-                                    static_cast<uint32_t>(static_cast<uint8_t>(payload[4])));
-  const FramedKeyView key{topic, is_key, policy.strategy, id};
+  size_t failed_index = 0;
+  return ValidateFramedBatch(topic, is_key, policy, std::span<const std::string_view>(&payload, 1),
+                             &failed_index);
+}
+
+SchemaRegistry::FramedTarget SchemaRegistry::FramedTargetFor(const FramedKeyView& key) {
   // Fast path: a cached resolution. Entries are never modified, only
   // dropped wholesale (Apply), so a copy of the fields is all we need.
   FramedTarget target;
-  bool cached = false;
   {
     std::shared_lock<std::shared_mutex> lock(framed_mu_);
     if (auto it = framed_.find(key); it != framed_.end()) {
@@ -1025,16 +1027,56 @@ Status SchemaRegistry::ValidateFramed(const std::string& topic, bool is_key,
       target.registered = it->second.registered;
       target.validations = it->second.validations;
       target.failures = it->second.failures;
-      cached = true;
       if (!target.compiled || !target.registered) target.subject = it->second.subject;
+      return target;
     }
   }
-  if (!cached) {
-    std::lock_guard<std::mutex> lock(mu_);
-    target = ResolveFramedLocked(key);
-    std::unique_lock<std::shared_mutex> wlock(framed_mu_);
-    framed_.emplace(FramedKey{topic, is_key, policy.strategy, id}, target);
+  std::lock_guard<std::mutex> lock(mu_);
+  target = ResolveFramedLocked(key);
+  std::unique_lock<std::shared_mutex> wlock(framed_mu_);
+  framed_.emplace(FramedKey{std::string(key.topic), key.is_key, key.strategy, key.id}, target);
+  return target;
+}
+
+Status SchemaRegistry::ValidateFramedBatch(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
+                                           std::span<const std::string_view> payloads, size_t* failed_index) {
+  if (policy.mode == ValidationMode::kNone) return Status::Ok();
+  // Records of one batch nearly always share one schema id: resolve once.
+  std::optional<int32_t> resolved_id;
+  FramedTarget target;
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    std::string_view payload = payloads[i];
+    Status s;
+    if (!IsFramed(payload)) {
+      // No schema id: counted under the TopicName subject.
+      const std::string subject = SubjectFor(topic, is_key, SubjectStrategy::kTopicName, "");
+      auto [validations, failures] = CountersFor(subject);
+      s = Count(validations, failures, subject, policy, Status::InvalidArgument(
+          std::string(is_key ? "key" : "value") + " of a record for topic '" + topic +
+          "' is not in the Confluent wire format (magic byte 0 + 4-byte schema id)"));
+    } else {
+      const int32_t id = FramedId(payload);
+      if (resolved_id != id) {
+        target = FramedTargetFor(FramedKeyView{topic, is_key, policy.strategy, id});
+        resolved_id = id;
+      }
+      s = ValidateFramedWith(topic, is_key, policy, id, target, payload);
+    }
+    if (!s.ok()) {
+      *failed_index = i;
+      return s;
+    }
   }
+  return Status::Ok();
+}
+
+// One framed payload whose id resolved to `target` (subject may be filled in
+// here, for the failure message).
+Status SchemaRegistry::ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
+                                          int32_t id, FramedTarget& target, std::string_view payload) {
+  auto what = [&] {
+    return std::string(is_key ? "key" : "value") + " of a record for topic '" + topic + "'";
+  };
   if (!target.compiled) {
     return Count(target.validations, target.failures, target.subject, policy,
                  Status::InvalidArgument(what() + " uses unknown schema id " + std::to_string(id)));
@@ -1049,7 +1091,10 @@ Status SchemaRegistry::ValidateFramed(const std::string& topic, bool is_key,
   Status s;
   if (compiled.parsed.type == SchemaType::kAvro) {
     s = compiled.parsed.avro->ValidateBinary(body);
-  } else {
+  } else if (!compiled.validator->IsValidText(body)) {
+    // The yes/no pass over simdjson accepts valid records (above); this
+    // boost::json parse only runs for records it does not accept, to
+    // confirm the failure (it is the reference) and explain it.
     thread_local JsonArena arena;
     boost::system::error_code ec;
     {

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -154,6 +155,13 @@ class SchemaRegistry {
   // Validates a Confluent-framed Kafka record value/key (0x00 + id + payload).
   Status ValidateFramed(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                         std::string_view payload);
+  // ValidateFramed over the values of one Kafka partition batch, for the
+  // produce path: the schema resolution is looked up once per schema id in
+  // the batch (not once per record). Stops at the first failure (strict)
+  // and stores its index in *failed_index; warn-mode failures are counted
+  // and logged and do not stop.
+  Status ValidateFramedBatch(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
+                             std::span<const std::string_view> payloads, size_t* failed_index);
 
   // Parses and checks a schema (no registration); 42201 on error.
   RegResult<bool> ValidateSchema(const SchemaInput& input);
@@ -228,6 +236,9 @@ class SchemaRegistry {
     metrics::Counter* failures = nullptr;
   };
   FramedTarget ResolveFramedLocked(const FramedKeyView& key);
+  FramedTarget FramedTargetFor(const FramedKeyView& key);
+  Status ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
+                            int32_t id, FramedTarget& target, std::string_view payload);
 
   storage::EventLog* log_;
   mutable std::mutex mu_;

@@ -80,7 +80,14 @@ async function main() {
     }
     check(status === 409, 'incompatible version gets HTTP 409');
   } finally {
-    m.proc.kill('SIGTERM');
+    // Remove the data dir only once meshd has exited: it writes while it
+    // shuts down, and removing under it races (ENOTEMPTY).
+    await new Promise((resolve) => {
+      if (m.proc.exitCode !== null || m.proc.signalCode !== null) return resolve();
+      const timer = setTimeout(() => { m.proc.kill('SIGKILL'); }, 10000);
+      m.proc.once('exit', () => { clearTimeout(timer); resolve(); });
+      m.proc.kill('SIGTERM');
+    });
     fs.rmSync(m.dir, { recursive: true, force: true });
   }
 }

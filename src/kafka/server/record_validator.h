@@ -7,6 +7,7 @@
 // Thread-safety: called concurrently from every I/O thread; implementations
 // must be thread-safe.
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,21 @@ class RecordValidator {
   // policies return OK after counting and logging.)
   virtual Status Validate(const std::string& topic, const storage::TopicConfig& config,
                           std::string_view value) = 0;
+  // Validates the non-null values of one partition batch, in order; on
+  // failure *failed_index is the index in `values`. Produce calls this, so an
+  // implementation can resolve the topic's policy once per batch; the
+  // default calls Validate per value.
+  virtual Status ValidateBatch(const std::string& topic, const storage::TopicConfig& config,
+                               std::span<const std::string_view> values, size_t* failed_index) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      Status s = Validate(topic, config, values[i]);
+      if (!s.ok()) {
+        *failed_index = i;
+        return s;
+      }
+    }
+    return Status::Ok();
+  }
 };
 
 }  // namespace meshd::kafka

@@ -61,6 +61,34 @@ TEST_P(RoundTripTest, BuilderThenDecode) {
   EXPECT_EQ((*recs)[52].value, std::string(200, 'a' + 49 % 26));
 }
 
+// DecodeRecordViews sees the same records as DecodeRecords (views, no headers).
+TEST_P(RoundTripTest, ViewsMatchDecodedRecords) {
+  std::string batch = BuildSample(GetParam());
+  auto recs = DecodeRecords(batch);
+  ASSERT_TRUE(recs.ok());
+  std::string decompressed;
+  std::vector<RecordView> views = {RecordView{}};  // cleared by the call
+  ASSERT_TRUE(DecodeRecordViews(batch, &decompressed, &views).ok());
+  ASSERT_EQ(views.size(), recs->size());
+  for (size_t i = 0; i < views.size(); ++i) {
+    EXPECT_EQ(views[i].offset, (*recs)[i].offset);
+    EXPECT_EQ(views[i].timestamp, (*recs)[i].timestamp);
+    EXPECT_EQ(views[i].key.has_value(), (*recs)[i].key.has_value());
+    if (views[i].key) {
+      EXPECT_EQ(*views[i].key, *(*recs)[i].key);
+    }
+    EXPECT_EQ(views[i].value.has_value(), (*recs)[i].value.has_value());
+    if (views[i].value) {
+      EXPECT_EQ(*views[i].value, *(*recs)[i].value);
+    }
+  }
+  if (GetParam() == Compression::kNone) {
+    // Uncompressed: the value views point into the batch itself.
+    EXPECT_GE(views[0].value->data(), batch.data());
+    EXPECT_LT(views[0].value->data(), batch.data() + batch.size());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllCodecs, RoundTripTest,
                          ::testing::Values(Compression::kNone, Compression::kGzip,
                                            Compression::kSnappy, Compression::kLz4,
@@ -142,6 +170,11 @@ TEST(RecordBatchTest, TruncatedRecordsAreCorruption) {
   auto recs = DecodeRecords(batch);
   ASSERT_FALSE(recs.ok());
   EXPECT_TRUE(recs.error().IsCorruption());
+  std::string decompressed;
+  std::vector<RecordView> views;
+  Status v = DecodeRecordViews(batch, &decompressed, &views);
+  ASSERT_FALSE(v.ok());
+  EXPECT_TRUE(v.IsCorruption());
 }
 
 TEST(VarintTest, ZigzagRoundTrip) {

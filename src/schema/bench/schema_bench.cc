@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "schema/json_schema.h"
 #include "schema/schema_registry.h"
 
 namespace {
@@ -76,6 +77,29 @@ void BM_JsonSchemaFramedParseAndValidate(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(payload.size()));
 }
 BENCHMARK(BM_JsonSchemaFramedParseAndValidate);
+
+// The yes/no pass over simdjson alone (what ValidateFramed runs for a valid
+// record), without the registry's cache lookup and counters.
+void BM_JsonSchemaIsValidText(benchmark::State& state) {
+  auto v = JsonSchemaValidator::Compile(std::string_view(kJsonSchema), {});
+  std::string body = json::serialize(Event());
+  if (!v.ok() || !v->IsValidText(body)) {
+    state.SkipWithError("the event is not valid on the fast path");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(v->IsValidText(body));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_JsonSchemaIsValidText);
+
+// The boost::json reference pass over text: parse (default allocator) + IsValid.
+void BM_JsonSchemaBoostParseAndIsValid(benchmark::State& state) {
+  auto v = JsonSchemaValidator::Compile(std::string_view(kJsonSchema), {});
+  std::string body = json::serialize(Event());
+  for (auto _ : state) benchmark::DoNotOptimize(v->IsValid(json::parse(body)));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_JsonSchemaBoostParseAndIsValid);
 
 void BM_JsonParseOnly(benchmark::State& state) {
   std::string body = json::serialize(Event());

@@ -1,6 +1,9 @@
 // Runs the official JSON-Schema-Test-Suite draft-7 required cases (every
 // tests/draft7/*.json, not optional/) through JsonSchemaValidator, prints
 // "passed/927" and every failing case, and fails below 915.
+// Every case also goes through the simdjson yes/no pass (IsValidText over the
+// case's data serialized to text), which must give the full validator's
+// verdict on every case: any mismatch is listed and fails the test.
 
 #include <gtest/gtest.h>
 
@@ -51,6 +54,7 @@ TEST(JsonSchemaSuite, Draft7Required) {
   std::sort(files.begin(), files.end());
   int total = 0, passed = 0;
   std::vector<std::string> failures;
+  std::vector<std::string> fast_mismatches;
   JsonSchemaValidator::Options opts;
   opts.loader = LoadRemote;
   for (const auto& f : files) {
@@ -72,6 +76,11 @@ TEST(JsonSchemaSuite, Draft7Required) {
           continue;
         }
         bool got = compiled->IsValid(to.at("data"));
+        bool fast = compiled->IsValidText(json::serialize(to.at("data")));
+        if (fast != got) {
+          fast_mismatches.push_back(name + "  (full validator: " + (got ? "valid" : "invalid") +
+                                    ", fast path: " + (fast ? "valid" : "invalid") + ")");
+        }
         if (got == expected) {
           ++passed;
         } else {
@@ -82,6 +91,10 @@ TEST(JsonSchemaSuite, Draft7Required) {
   }
   for (const auto& fl : failures) std::cout << "FAIL " << fl << "\n";
   std::cout << "JSON-Schema-Test-Suite draft7 required: " << passed << "/" << total << "\n";
+  for (const auto& m : fast_mismatches) std::cout << "FAST-PATH MISMATCH " << m << "\n";
+  std::cout << "simdjson yes/no pass agrees with the full validator on " << (total - static_cast<int>(fast_mismatches.size()))
+            << "/" << total << " cases\n";
+  EXPECT_TRUE(fast_mismatches.empty()) << fast_mismatches.size() << " fast-path mismatches";
   EXPECT_EQ(total, 927);
   EXPECT_GE(passed, 915);
 }

@@ -227,6 +227,42 @@ TEST(SchemaRegistry, StoreErrorIs50001) {
   std::filesystem::remove_all(dir);
 }
 
+// The produce path validates a partition batch at once: the first failing
+// value's index is reported, warn mode never stops, and ids may vary.
+TEST(SchemaRegistry, FramedBatchReportsTheFirstFailingIndex) {
+  auto r = Mem();
+  const char* js = R"({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]})";
+  auto id = r->Register("batch-value", SchemaInput{js, SchemaType::kJson, {}, {}, {}});
+  ASSERT_TRUE(id.ok());
+  auto frame = [](int32_t schema_id, const std::string& body) {
+    std::string f(1, '\0');
+    for (int s = 24; s >= 0; s -= 8) f.push_back(static_cast<char>((schema_id >> s) & 0xff));
+    return f + body;
+  };
+  const std::string good = frame(id->first, R"({"n":1})");
+  const std::string bad = frame(id->first, R"({"n":"x"})");
+  const std::string unknown = frame(9999, R"({"n":1})");
+  TopicSchemaPolicy strict{ValidationMode::kStrict, SubjectStrategy::kTopicName};
+  TopicSchemaPolicy warn{ValidationMode::kWarn, SubjectStrategy::kTopicName};
+  std::vector<std::string_view> all_good = {good, good, good};
+  size_t failed = 99;
+  EXPECT_TRUE(r->ValidateFramedBatch("batch", false, strict, all_good, &failed).ok());
+  std::vector<std::string_view> second_bad = {good, bad, good};
+  Status s = r->ValidateFramedBatch("batch", false, strict, second_bad, &failed);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(failed, 1u);
+  EXPECT_NE(s.message().find("/n"), std::string::npos) << s.message();
+  std::vector<std::string_view> third_unknown = {good, good, unknown};
+  s = r->ValidateFramedBatch("batch", false, strict, third_unknown, &failed);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(failed, 2u);
+  EXPECT_NE(s.message().find("unknown schema id 9999"), std::string::npos) << s.message();
+  std::vector<std::string_view> unframed = {good, "{}"};
+  EXPECT_FALSE(r->ValidateFramedBatch("batch", false, strict, unframed, &failed).ok());
+  EXPECT_EQ(failed, 1u);
+  EXPECT_TRUE(r->ValidateFramedBatch("batch", false, warn, second_bad, &failed).ok());
+}
+
 // The produce path caches what (topic, id) resolves to; registry changes
 // must be seen by the next record, and every outcome is counted per subject.
 TEST(SchemaRegistry, FramedValidationFollowsRegistryChangesAndCounts) {

@@ -1,0 +1,102 @@
+#pragma once
+// Internal to src/schema: the compiled form of a JSON Schema, shared by the
+// two validation passes (json_schema.cc: boost::json, explains failures;
+// json_schema_dom.cc: simdjson DOM, yes/no for the produce path).
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "schema/schema_pattern.h"
+
+namespace meshd::schema::detail {
+
+namespace json = boost::json;
+
+enum TypeBit : uint8_t {
+  kNullBit = 1, kBoolBit = 2, kObjectBit = 4, kArrayBit = 8, kNumberBit = 16, kStringBit = 32,
+  kIntegerBit = 64,
+};
+
+// Which keyword groups a node has, so the simdjson pass skips absent ones
+// with one test (set at the end of CompileNode).
+enum KeywordGroup : uint32_t {
+  kNumberKeywords = 1, kArrayKeywords = 2, kObjectKeywords = 4, kCombinators = 8,
+};
+
+struct Node {
+  int bool_schema = -1;  // 0/1 for false/true schemas
+  uint32_t fast_keywords = 0;  // KeywordGroup bits
+  // No $ref, const, combinator or non-string enum: a scalar instance is
+  // judged by FastScalar (json_schema_dom.cc) alone.
+  bool scalar_only = false;
+  const Node* ref = nullptr;
+  bool has_ref = false;
+  uint8_t types = 0;
+  const json::array* enum_values = nullptr;
+  // The yes/no pass over simdjson compares strings directly when every
+  // enum value is a string (the common case: a code list).
+  std::vector<std::string> enum_strings;
+  bool enum_all_strings = false;
+  const json::value* const_value = nullptr;
+  std::optional<double> multiple_of, maximum, exclusive_maximum, minimum, exclusive_minimum;
+  std::optional<uint64_t> max_length, min_length, max_items, min_items, max_properties,
+      min_properties;
+  std::optional<SchemaPattern> pattern;
+  bool unique_items = false;
+  const Node* items = nullptr;
+  std::vector<const Node*> tuple_items;
+  bool items_is_tuple = false;
+  const Node* additional_items = nullptr;
+  const Node* contains = nullptr;
+  std::vector<std::pair<std::string, const Node*>> properties;
+  // Per property: its first 8 bytes as a little-endian word (zero padded),
+  // so the simdjson pass matches a member name with one compare.
+  std::vector<uint64_t> property_heads;
+  std::vector<std::pair<SchemaPattern, const Node*>> pattern_properties;
+  const Node* additional_properties = nullptr;
+  std::vector<std::string> required;
+  // For the yes/no pass: when every required name is also one of (at most
+  // 64) `properties`, one walk over the instance's members matches them to
+  // properties and marks the required ones seen, instead of a member lookup
+  // per property and per required name.
+  std::vector<int> required_index;  // per required name: its index in properties
+  bool required_all_indexed = false;
+  std::vector<std::pair<std::string, std::vector<std::string>>> dep_required;
+  std::vector<std::pair<std::string, const Node*>> dep_schemas;
+  const Node* property_names = nullptr;
+  const Node* if_ = nullptr;
+  const Node* then_ = nullptr;
+  const Node* else_ = nullptr;
+  std::vector<const Node*> all_of, any_of, one_of;
+  const Node* not_ = nullptr;
+};
+
+// minLength/maxLength count code points. A UTF-8 string of b bytes has
+// between ceil(b/4) and b of them, so most strings are decided without
+// counting.
+inline bool LengthWithin(std::string_view s, const std::optional<uint64_t>& min,
+                         const std::optional<uint64_t>& max) {
+  const uint64_t bytes = s.size();
+  const uint64_t fewest = (bytes + 3) / 4;
+  if ((!max || bytes <= *max) && (!min || fewest >= *min)) return true;
+  uint64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return (!max || n <= *max) && (!min || n >= *min);
+}
+
+// Yes/no over simdjson: see json_schema_dom.cc. Returns false for invalid
+// and for "cannot decide exactly" (text that simdjson rejects, objects with
+// duplicate keys, propertyNames...), so that the caller runs the boost::json
+// pass, whose verdict is the reference.
+bool IsValidJsonText(const Node* root, std::string_view text);
+// The boost::json yes/no pass (json_schema.cc), for keywords the simdjson
+// pass delegates (propertyNames: the key as a JSON string).
+bool IsValidValue(const Node* n, const json::value& v);
+
+}  // namespace meshd::schema::detail

@@ -1,0 +1,60 @@
+#pragma once
+// SchemaPattern: a JSON Schema `pattern` / `patternProperties` regular
+// expression, compiled once, searched (unanchored, like ECMAScript's
+// RegExp.test) over the bytes of a string.
+//
+// Why not std::regex alone: libstdc++'s std::regex is a backtracking
+// interpreter with heavy per-call setup (about 100-200 ns even for
+// "^p-[0-9]+$"), and patterns are evaluated for every produced record. Most
+// schema patterns are a sequence of single characters or character classes
+// with quantifiers, optionally anchored ("^[A-Z]{3}$", "^p-[0-9]+$",
+// "[a-z]+@"). Those are compiled into a list of byte sets with {min,max}
+// counts and matched by a small memoized backtracker (linear in
+// length × atoms). Anything else (groups, alternation, back-references,
+// lookaround, lazy quantifiers, \b, non-ASCII in the pattern) keeps
+// std::regex (ECMAScript grammar).
+//
+// Both engines work on bytes, as std::regex over `char` does: the fast
+// engine's classes are ASCII-only, and `.` and negated classes match any
+// byte except the ones they exclude. So the two give the same verdict on
+// every input (tests/schema_pattern_test.cc checks this differentially).
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace meshd::schema {
+
+class SchemaPattern {
+ public:
+  // InvalidArgument for a pattern std::regex (ECMAScript) rejects.
+  static Result<SchemaPattern> Compile(const std::string& pattern);
+  // True when the pattern matches somewhere in `s`.
+  bool Search(std::string_view s) const;
+  // True when the fast engine (not std::regex) is used: for tests and docs.
+  bool IsSimple() const { return !regex_.has_value(); }
+
+ private:
+  struct Atom {
+    std::array<uint64_t, 4> bytes{};  // the byte set, one bit per byte value
+    uint32_t min = 1;
+    uint32_t max = 1;  // kUnbounded for *, +, {n,}
+    bool Has(unsigned char c) const { return (bytes[c >> 6] >> (c & 63)) & 1; }
+  };
+  static constexpr uint32_t kUnbounded = 0xffffffffu;
+  static bool ParseSimple(std::string_view p, SchemaPattern& out);
+  bool MatchFrom(size_t atom, size_t pos, std::string_view s, std::vector<uint64_t>& failed) const;
+
+  std::vector<Atom> atoms_;
+  bool anchored_start_ = false;
+  bool anchored_end_ = false;
+  std::optional<std::regex> regex_;
+};
+
+}  // namespace meshd::schema
