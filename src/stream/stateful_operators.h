@@ -6,7 +6,8 @@
 //            time with watermarks, allowed lateness and a late side output
 //            (window_operator.cc)
 //   dedup  — keep the last record per key within a tumbling event-time
-//            window (window_operator.cc)
+//            window, or without a window as a stream of updates per key
+//            (window_operator.cc)
 
 #include <memory>
 #include <string>

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -711,7 +712,7 @@ class DedupOperator final : public Operator {
   std::string kind() const override { return "dedup"; }
   static Result<std::unique_ptr<Operator>> Build(const YAML::Node& n, const std::string& where) {
     if (!n.IsMap() || !n["key"] || !n["window"])
-      return Status::InvalidArgument(where + ": expected {key: FIELDS, window: DURATION}");
+      return Status::InvalidArgument(where + ": expected {key: FIELDS, window: DURATION} or {key: FIELDS}");
     auto op = std::make_unique<DedupOperator>();
     MESHD_ASSIGN_OR_RETURN(op->keys_, ParseKeys(n["key"], where + ".key"));
     MESHD_ASSIGN_OR_RETURN(op->size_, ParseDuration(n["window"], where + ".window"));
@@ -834,6 +835,81 @@ class DedupOperator final : public Operator {
   std::vector<std::string> deleted_;                     // state keys of fired, saved entries
 };
 
+// Unbounded keep-last (dedup without `window`; Flink's ROW_NUMBER() ... = 1
+// by event time DESC, Nexmark q18): every record at least as new, in event
+// time, as the last one kept for its key goes out at once, as an update of
+// that key downstream (an upsert into a table keyed the same way); an older
+// one is dropped and counted as superseded. Equal times: the later arrival
+// wins, as in the windowed dedup. State is one event time per key, for ever
+// (no TTL yet), so it suits keys that stay bounded.
+class LatestPerKeyDedup final : public Operator {
+ public:
+  std::string kind() const override { return "dedup"; }
+  static Result<std::unique_ptr<Operator>> Build(const YAML::Node& n, const std::string& where) {
+    for (const char* windowed_only : {"out_of_orderness", "allowed_lateness", "late_output"})
+      if (n[windowed_only])
+        return Status::InvalidArgument(where + "." + windowed_only +
+                                       ": only with window (a dedup without window has no watermark)");
+    auto op = std::make_unique<LatestPerKeyDedup>();
+    MESHD_ASSIGN_OR_RETURN(op->keys_, ParseKeys(n["key"], where + ".key"));
+    if (op->keys_.empty()) return Status::InvalidArgument(where + ".key: expected at least one field");
+    MESHD_TRY(ParseEventTime(n, where, &op->et_));
+    return std::unique_ptr<Operator>(std::move(op));
+  }
+
+  Status Process(StreamRecord&& r, Emitter& out) override {
+    int64_t ts = EventTime(et_.time, r);
+    json::array kv;
+    for (const auto& k : keys_) kv.push_back(k.expr.Evaluate(r));
+    auto [it, inserted] = last_.try_emplace(json::serialize(kv));
+    Entry& e = it->second;
+    if (!inserted && ts < e.ts) {
+      ++superseded_;
+      return Status::Ok();
+    }
+    e.ts = ts;
+    if (!e.dirty) {
+      e.dirty = true;
+      dirty_.push_back(&it->first);  // unordered_map keys do not move on rehash
+    }
+    out.Emit(std::move(r));
+    return Status::Ok();
+  }
+
+  void SaveState(StateWriter& w) override {
+    for (const std::string* key : dirty_) {
+      Entry& e = last_.at(*key);
+      w.Put("l/" + *key, std::to_string(e.ts));
+      e.dirty = false;
+    }
+    dirty_.clear();
+  }
+  Status LoadState(const StateEntries& entries) override {
+    for (const auto& [k, v] : entries) {
+      if (k.rfind("l/", 0) != 0) return Status::Corruption("dedup state key '" + k + "' is malformed");
+      char* end = nullptr;
+      long long ts = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0') return Status::Corruption("dedup state of key " + k.substr(2) + " is not a time");
+      last_[k.substr(2)].ts = ts;
+    }
+    return Status::Ok();
+  }
+  json::object Stats() const override {
+    return {{"keys", static_cast<int64_t>(last_.size())}, {"superseded", superseded_}};
+  }
+
+ private:
+  struct Entry {
+    int64_t ts = 0;
+    bool dirty = false;  // changed since the last SaveState
+  };
+  std::vector<KeySpec> keys_;
+  EventTimeSpec et_;
+  std::unordered_map<std::string, Entry> last_;  // key (JSON text of its values) -> last event time kept
+  std::vector<const std::string*> dirty_;
+  int64_t superseded_ = 0;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Operator>> BuildWindowOperator(const YAML::Node& n, const std::string& where) {
@@ -841,6 +917,7 @@ Result<std::unique_ptr<Operator>> BuildWindowOperator(const YAML::Node& n, const
 }
 
 Result<std::unique_ptr<Operator>> BuildDedupOperator(const YAML::Node& n, const std::string& where) {
+  if (n.IsMap() && n["key"] && !n["window"]) return LatestPerKeyDedup::Build(n, where);
   return DedupOperator::Build(n, where);
 }
 

@@ -507,6 +507,14 @@ outputs: [{topic: o}]
   EXPECT_TRUE(chain->TakeOutputs().empty());
 }
 
+// Operator state kept in memory, as RocksDB would keep it.
+class MapWriter final : public StateWriter {
+ public:
+  void Put(std::string_view k, std::string_view v) override { m[std::string(k)] = std::string(v); }
+  void Delete(std::string_view k) override { m.erase(std::string(k)); }
+  std::map<std::string, std::string> m;
+};
+
 TEST(OperatorsTest, DedupKeepLastMatchesReference) {
   const int64_t size = 5'000, ooo = 1'000;
   auto chain = Chain(R"Y(
@@ -543,6 +551,55 @@ outputs: [{table: last_sale, key: [customer_id, ts]}]
   for (const auto& [k, v] : ref) want.insert(static_cast<int64_t>(v.second));
   EXPECT_EQ(got, want);
   EXPECT_GT(late, 5);
+}
+
+TEST(OperatorsTest, DedupWithoutWindowEmitsEachNewerRecordAsAnUpdate) {
+  const std::string yaml = R"Y(
+name: latest
+inputs: [t]
+operators:
+  - dedup: {key: [customer_id], time: ts}
+outputs: [{table: last_sale, key: [customer_id]}]
+)Y";
+  auto sales = GenerateSales(3000, 23, 5'000, 0.05);  // out of order, some far behind
+  // Reference: per customer the newest sale by event time (equal times: the
+  // later arrival); a sale goes out when it is at least as new as the kept one.
+  std::map<std::string, std::pair<int64_t, int64_t>> kept;  // customer -> (ts, i)
+  std::vector<int64_t> want_emitted;
+  for (size_t i = 0; i < sales.size(); ++i) {
+    auto it = kept.find(sales[i].customer);
+    if (it != kept.end() && sales[i].ts < it->second.first) continue;
+    kept[sales[i].customer] = {sales[i].ts, static_cast<int64_t>(i)};
+    want_emitted.push_back(static_cast<int64_t>(i));
+  }
+  auto feed = [&](OperatorChain& c, size_t from, size_t to, std::vector<int64_t>* emitted) {
+    for (size_t i = from; i < to; ++i) {
+      StreamRecord r = ToRecord(sales[i], static_cast<int64_t>(i));
+      r.fields["i"] = static_cast<int64_t>(i);
+      ASSERT_TRUE(c.Process(std::move(r)).ok());
+    }
+    for (auto& e : c.TakeOutputs()) emitted->push_back(e.record.fields.at("i").as_int64());
+  };
+  auto whole = Chain(yaml);
+  ASSERT_TRUE(whole);
+  std::vector<int64_t> emitted;
+  feed(*whole, 0, sales.size(), &emitted);
+  EXPECT_EQ(emitted, want_emitted);
+  EXPECT_LT(want_emitted.size(), sales.size() - 100) << "the input must have superseded sales to drop";
+  EXPECT_EQ(whole->Stats()[0].as_object().at("superseded").as_int64(),
+            static_cast<int64_t>(sales.size() - want_emitted.size()));
+
+  // Saved at 1500 and restored into a new chain: the same emissions.
+  auto first = Chain(yaml);
+  MapWriter w;
+  std::vector<int64_t> split;
+  feed(*first, 0, 1500, &split);
+  first->SaveState(w);
+  first.reset();
+  auto second = Chain(yaml);
+  ASSERT_TRUE(second->LoadState(StateEntries(w.m.begin(), w.m.end())).ok());
+  feed(*second, 1500, sales.size(), &split);
+  EXPECT_EQ(split, want_emitted);
 }
 
 TEST(OperatorsTest, AlertEmitsSideEventsAndPassesRecordsThrough) {
@@ -601,12 +658,6 @@ operators:
 )Y") + kAggregates + R"Y(
 outputs: [{table: w, key: [store_id, segment, window_start]}]
 )Y";
-  class MapWriter final : public StateWriter {
-   public:
-    void Put(std::string_view k, std::string_view v) override { m[std::string(k)] = std::string(v); }
-    void Delete(std::string_view k) override { m.erase(std::string(k)); }
-    std::map<std::string, std::string> m;
-  };
   auto sales = GenerateSales(3000, 8, 3'000, 0.02);
   auto feed = [&](OperatorChain& c, size_t from, size_t to, std::vector<EmittedRecord>* out) {
     for (size_t i = from; i < to; ++i) {
@@ -669,6 +720,8 @@ TEST(PipelineSpecTest, ErrorsNameTheField) {
        "aggregates.p.top_by: unknown key"},
       {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{window: {size: 1m, aggregates: {p: {max_by: price, fields: [p]}}}}]",
        "aggregate's own column"},
+      {"name: x\ninputs: [a]\noutputs: [{table: t}]\noperators: [{dedup: {key: [a], out_of_orderness: 1s}}]",
+       "dedup.out_of_orderness: only with window"},
       {"[1, 2", "YAML"},
   };
   for (const auto& c : cases) {
