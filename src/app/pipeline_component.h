@@ -45,14 +45,30 @@ class PipelineComponent final : public Component {
     service_ = std::make_unique<stream::PipelineService>(server.log(), po);
     MESHD_TRY(service_->Start());
     service_->RegisterRoutes(server.http_router());
+    // A data product's `transform:` is a pipeline: the catalog (below
+    // stream) provisions it through these hooks.
+    if (auto* catalog = dynamic_cast<catalog::ProductCatalog*>(server.product_directory())) {
+      catalog_ = catalog;
+      stream::PipelineService* service = service_.get();
+      catalog::PipelineHooks hooks;
+      hooks.apply = [service](const std::string& definition, bool dry_run, bool replace) -> Status {
+        if (dry_run) return stream::ParsePipeline(definition).status();
+        auto r = service->Create(definition, replace);
+        return r.ok() ? Status::Ok() : r.error();
+      };
+      hooks.remove = [service](const std::string& name) { return service->Delete(name); };
+      catalog->SetPipelineHooks(std::move(hooks));
+    }
     return Status::Ok();
   }
   // Final checkpoints happen here, before the log closes.
   void Stop() override {
+    if (catalog_) catalog_->SetPipelineHooks({});
     if (service_) service_->Stop();
   }
 
  private:
+  catalog::ProductCatalog* catalog_ = nullptr;
   std::unique_ptr<stream::PipelineService> service_;
 };
 

@@ -509,6 +509,63 @@ void ParseShortPort(const Doc& d, const DescriptorBundle& b, const json::object&
   product->outputs.push_back(std::move(port));
 }
 
+// `transform:` — a pipeline definition (src/stream/README.md) whose defaults
+// come from the product: name = the product name, inputs = the input ports'
+// topics, and a topic output for every output port the definition does not
+// already write (so the port is what the transform produces; tables and
+// buses listed in `outputs` are extra sinks). The stream parser validates the
+// rest when the product is applied; here only the shape the defaults need.
+void ParseTransform(const Doc& d, const json::object& dp, const std::string& path, DataProduct* p) {
+  const json::object* t = d.Obj(dp, "transform", path);
+  if (!t) return;
+  const std::string tpath = path + ".transform";
+  json::object def = *t;
+  if (const json::value* n = def.if_contains("name"); n && !n->is_null()) {
+    if (!n->is_string() || n->get_string() != p->name) {
+      d.Error(tpath + ".name", "a transform's pipeline is named after its product ('" + p->name +
+                                   "'); leave `name` out");
+      return;
+    }
+  }
+  def["name"] = p->name;
+  auto given = [&](const char* key) {
+    const json::value* v = def.if_contains(key);
+    return v && !v->is_null();
+  };
+  if (!given("inputs") && !given("input")) {  // the pipeline parser takes either
+    if (p->inputs.empty()) {
+      d.Error(tpath + ".inputs", "the product has no input_ports; give the transform its inputs");
+      return;
+    }
+    json::array ins;
+    for (const auto& port : p->inputs) ins.emplace_back(port.topic.empty() ? port.name : port.topic);
+    def["inputs"] = std::move(ins);
+  }
+  json::array outs;
+  if (const json::value* o = def.if_contains("outputs"); o && !o->is_null()) {
+    if (!o->is_array()) {
+      d.Error(tpath + ".outputs", "expected a list");
+      return;
+    }
+    outs = o->get_array();
+  }
+  std::set<std::string> written;
+  for (const auto& o : outs) {
+    if (const json::value* topic = o.is_object() ? o.get_object().if_contains("topic") : nullptr;
+        topic && topic->is_string()) {
+      written.insert(std::string(topic->get_string()));
+    }
+  }
+  for (const auto& port : p->outputs) {
+    if (written.count(port.topic)) continue;
+    json::object out{{"topic", port.topic}};
+    if (!port.key_field.empty()) out["key"] = port.key_field;
+    outs.push_back(std::move(out));
+  }
+  def["outputs"] = std::move(outs);
+  p->transform = json::serialize(def);
+}
+
 void ParseShortForm(const Doc& d, const DescriptorBundle& b, const json::object& dp, DataProduct* p) {
   const std::string path = "data_product";
   p->descriptor_format = "short";
@@ -554,6 +611,7 @@ void ParseShortForm(const Doc& d, const DescriptorBundle& b, const json::object&
     }
   }
   if (!any) d.Error(path, "a data product needs an output_port (or output_ports)");
+  ParseTransform(d, dp, path, p);
 }
 
 // ---------------------------------------------------------------- ODCS

@@ -167,6 +167,11 @@ json::object ProductToJson(const DataProduct& p) {
   o["outputs"] = std::move(outputs);
   o["source_file"] = p.source_file;
   o["descriptor_format"] = p.descriptor_format;
+  if (!p.transform.empty()) {
+    boost::system::error_code ec;
+    json::value t = json::parse(p.transform, ec);
+    if (!ec) o["transform"] = std::move(t);
+  }
   return o;
 }
 
@@ -185,6 +190,7 @@ Result<DataProduct> ProductFromJson(const json::value& v) {
   p.tags = GetStrings(o, "tags");
   p.source_file = GetStr(o, "source_file");
   p.descriptor_format = GetStr(o, "descriptor_format");
+  if (const json::value* t = o.if_contains("transform"); t && t->is_object()) p.transform = json::serialize(*t);
   for (const auto& iv : GetArray(o, "inputs")) {
     if (!iv.is_object()) continue;
     const auto& io = iv.get_object();

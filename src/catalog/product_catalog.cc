@@ -98,6 +98,7 @@ std::vector<DiffEntry> DiffProducts(const DataProduct* before, const DataProduct
                        (port.schema_text.empty() ? "" : ", " + port.schema_type + " schema " + port.schema_subject)});
     }
     for (const auto& in : after.inputs) d.push_back({"add", "inputs." + in.name, "", in.topic});
+    if (!after.transform.empty()) d.push_back({"add", "transform", "", "pipeline " + after.name});
     return d;
   }
   field("domain", before->domain, after.domain);
@@ -162,6 +163,12 @@ std::vector<DiffEntry> DiffProducts(const DataProduct* before, const DataProduct
   }
   for (const auto& [n, p] : old_out) {
     if (!seen.count(n)) d.push_back({"remove", "outputs." + n, "topic " + p->topic + " (topic kept)", ""});
+  }
+  // The whole definition would make an unreadable diff line; say what happens to the pipeline.
+  if (before->transform != after.transform) {
+    if (after.transform.empty()) d.push_back({"remove", "transform", "pipeline " + after.name + " (deleted)", ""});
+    else if (before->transform.empty()) d.push_back({"add", "transform", "", "pipeline " + after.name});
+    else d.push_back({"change", "transform", "pipeline " + after.name, "new definition (replaces its state)"});
   }
   return d;
 }
@@ -327,6 +334,11 @@ void ProductCatalog::OnChange(std::function<void()> listener) {
 
 // ---------------------------------------------------------------- policy, status, lineage
 
+void ProductCatalog::SetPipelineHooks(PipelineHooks hooks) {
+  std::lock_guard<std::mutex> serial(apply_mu_);
+  pipelines_ = std::move(hooks);
+}
+
 Status ProductCatalog::SetPolicy(const GovernancePolicy& policy) {
   std::lock_guard<std::mutex> apply(apply_mu_);
   json::value v = policy.ToJson();
@@ -373,6 +385,9 @@ std::vector<LineageEdge> ProductCatalog::LineageEdges() const {
       in_topic[in.name] = t;
       edges.insert({"topic:" + t, pn, "input"});
     }
+    // The transform's own edges (inputs -> pipeline -> outputs) come from
+    // the pipeline service's lineage hook while it runs.
+    if (!p->transform.empty()) edges.insert({pn, "pipeline:" + name, "transform"});
     for (const auto& port : p->outputs) {
       edges.insert({pn, "topic:" + port.topic, "output"});
       for (const auto& in : port.input_ports) {
@@ -479,6 +494,20 @@ ApplyResult ProductCatalog::ApplyProduct(DataProduct product, bool dry_run) {
     }
   }
   if (!problems.empty()) return Fail("INVALID_DESCRIPTOR", problems[0], problems);
+  if (!product.transform.empty()) {
+    if (!pipelines_.apply) {
+      return Fail("INVALID_DESCRIPTOR", "data_product.transform: stream pipelines are not running in this process");
+    }
+    if (Status s = pipelines_.apply(product.transform, /*dry_run=*/true, /*replace=*/true); !s.ok()) {
+      // The pipeline parser says "pipeline 'x': operators[0].filter: ...";
+      // in a descriptor that field lives under data_product.transform.
+      std::string m = s.message();
+      const std::string prefix = "pipeline '" + product.name + "': ";
+      if (m.rfind(prefix, 0) == 0) m = m.substr(prefix.size());
+      m = "data_product.transform" + std::string(m.empty() || m[0] == '[' ? "" : ".") + m;
+      return Fail("INVALID_DESCRIPTOR", m, {m});
+    }
+  }
   if (registry_) {
     for (const auto& port : product.outputs) {
       if (port.schema_text.empty()) continue;
@@ -600,6 +629,32 @@ ApplyResult ProductCatalog::ApplyProduct(DataProduct product, bool dry_run) {
       });
     }
   }
+  if (Status s = injected("pipeline"); !s.ok()) return rollback(Fail("PROVISIONING_FAILED", s.message()));
+  const std::string old_transform = before ? before->transform : "";
+  if (product.transform != old_transform) {
+    const std::string name = product.name;
+    auto restore = [this, name, old_transform]() -> Status {
+      if (old_transform.empty()) return pipelines_.remove ? pipelines_.remove(name) : Status::Ok();
+      return pipelines_.apply(old_transform, false, true);
+    };
+    if (!product.transform.empty()) {
+      // replace only our own pipeline: a standalone pipeline of the same name is a conflict.
+      Status s = pipelines_.apply(product.transform, /*dry_run=*/false, /*replace=*/!old_transform.empty());
+      if (!s.ok()) {
+        return rollback(Fail(s.code() == StatusCode::kAlreadyExists ? "CONFLICT" : "PROVISIONING_FAILED",
+                             "data_product.transform: " + s.message()));
+      }
+      steps.push_back(std::string(old_transform.empty() ? "created" : "replaced") + " pipeline " + name);
+      undo.emplace_back(old_transform.empty() ? "deleted pipeline " + name : "restored pipeline " + name, restore);
+    } else if (pipelines_.remove) {
+      Status s = pipelines_.remove(name);
+      if (!s.ok() && !s.IsNotFound()) {
+        return rollback(Fail("PROVISIONING_FAILED", "deleting pipeline '" + name + "': " + s.message()));
+      }
+      steps.push_back("deleted pipeline " + name);
+      if (pipelines_.apply) undo.emplace_back("restored pipeline " + name, restore);
+    }
+  }
   if (Status s = injected("partitions"); !s.ok()) return rollback(Fail("PROVISIONING_FAILED", s.message()));
   for (const auto& port : product.outputs) {
     if (!log_) break;
@@ -628,6 +683,13 @@ Status ProductCatalog::Delete(const std::string& name, bool delete_topics, std::
   std::lock_guard<std::mutex> serial(apply_mu_);
   auto p = Find(name);
   if (!p) return Status::NotFound("data product '" + name + "' does not exist");
+  // The transform stops first, so nothing writes to the ports of a product
+  // that no longer exists; its tables stay (as DELETE /v1/pipelines leaves them).
+  if (!p->transform.empty() && pipelines_.remove) {
+    Status s = pipelines_.remove(name);
+    if (!s.ok() && !s.IsNotFound()) return Status(s.code(), "deleting pipeline '" + name + "': " + s.message());
+    if (steps && s.ok()) steps->push_back("deleted pipeline " + name);
+  }
   MESHD_TRY(Persist(kProductPrefix + name, nullptr));
   if (steps) steps->push_back("deleted catalog entry " + name);
   {

@@ -56,6 +56,17 @@ struct CatalogOptions {
   std::function<int64_t()> now_ms;
 };
 
+// How the catalog reaches pipelines (src/stream sits above the catalog, so
+// src/app wires these to PipelineService). `apply` gets the transform's
+// definition (JSON text, valid YAML): with `dry_run` it only validates (the
+// error names the field: "pipeline 'x': operators[0].filter: ..."), else it
+// creates the pipeline, or with `replace` replaces it (an identical
+// definition keeps its state). `remove` deletes the pipeline by name.
+struct PipelineHooks {
+  std::function<Status(const std::string& definition, bool dry_run, bool replace)> apply;
+  std::function<Status(const std::string& name)> remove;
+};
+
 // One line of an update's diff.
 struct DiffEntry {
   std::string op;    // "add" | "remove" | "change"
@@ -130,6 +141,10 @@ class ProductCatalog final : public ProductDirectory {
   // Removes the catalog entry; topics stay unless `delete_topics`.
   Status Delete(const std::string& name, bool delete_topics, std::vector<std::string>* steps);
 
+  // Wires transforms to pipelines (set by src/app once pipelines start;
+  // without hooks a product with a transform is refused).
+  void SetPipelineHooks(PipelineHooks hooks);
+
   // The governance policy (persisted in `_catalog`).
   Status SetPolicy(const GovernancePolicy& policy);
   GovernancePolicy policy() const;
@@ -182,6 +197,7 @@ class ProductCatalog final : public ProductDirectory {
   storage::EventLog* log_;
   schema::SchemaRegistry* registry_;
   CatalogOptions options_;
+  PipelineHooks pipelines_;  // guarded by apply_mu_
 
   std::mutex apply_mu_;  // one apply/delete at a time
   mutable std::shared_mutex mu_;

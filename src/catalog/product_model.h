@@ -125,6 +125,12 @@ struct DataProduct {
   std::vector<OutputPort> outputs;
   std::string source_file;  // descriptor path it was applied from
   std::string descriptor_format;  // "short" | "odps" (how it was written)
+  // The short form's `transform:`: the pipeline (src/stream) that computes
+  // this product, as JSON text with the product's defaults filled in (name,
+  // inputs, topic outputs). "" = no transform. JSON is valid YAML, so it goes
+  // to the pipeline parser verbatim; the text is kept byte-stable so that
+  // re-applying an unchanged product keeps the pipeline's state.
+  std::string transform;
 };
 
 // Read side of the catalog, implemented by src/catalog and consumed by the

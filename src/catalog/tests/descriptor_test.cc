@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <string>
 
 namespace meshd::catalog {
@@ -299,6 +301,66 @@ TEST(Descriptor, BundleJsonRoundTrip) {
   EXPECT_EQ(back->file, b.file);
   EXPECT_EQ(back->content, b.content);
   EXPECT_EQ(back->files, b.files);
+}
+
+
+TEST(Descriptor, TransformGetsTheProductsDefaults) {
+  DescriptorBundle b = ShortBundle();
+  b.content += R"(  transform:
+    checkpoint_interval: 200ms
+    operators:
+      - filter: "score > 1"
+    outputs:
+      - {table: engagement, key: [user_id]}
+)";
+  auto d = ParseDescriptor(b);
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  boost::json::value t = boost::json::parse(d->product.transform);
+  EXPECT_EQ(t.at("name").as_string(), "user_engagement_metrics");
+  EXPECT_EQ(boost::json::serialize(t.at("inputs")), R"(["user_activity_stream"])");
+  EXPECT_EQ(t.at("checkpoint_interval").as_string(), "200ms");
+  // The table stays; the output port's topic is appended.
+  EXPECT_EQ(boost::json::serialize(t.at("outputs")),
+            R"([{"table":"engagement","key":["user_id"]},{"topic":"enriched_engagement_data"}])");
+  // Deterministic text: parsing twice gives the same definition (the
+  // pipeline service keeps state only for an identical definition).
+  EXPECT_EQ(ParseDescriptor(b)->product.transform, d->product.transform);
+}
+
+TEST(Descriptor, TransformListingThePortTopicIsNotDuplicated) {
+  DescriptorBundle b = ShortBundle();
+  b.content += R"(  transform:
+    inputs: [other_topic]
+    outputs:
+      - {topic: enriched_engagement_data, type: Engaged}
+)";
+  auto d = ParseDescriptor(b);
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  boost::json::value t = boost::json::parse(d->product.transform);
+  EXPECT_EQ(boost::json::serialize(t.at("inputs")), R"(["other_topic"])");
+  EXPECT_EQ(boost::json::serialize(t.at("outputs")), R"([{"topic":"enriched_engagement_data","type":"Engaged"}])");
+}
+
+TEST(Descriptor, NoTransformLeavesItEmpty) {
+  auto d = ParseDescriptor(ShortBundle());
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->product.transform.empty());
+}
+
+TEST(Descriptor, TransformShapeErrorsNameTheField) {
+  auto errors_of = [](const std::string& transform) {
+    DescriptorBundle b = ShortBundle();
+    b.content += transform;
+    std::vector<std::string> errors;
+    auto d = ParseDescriptor(b, &errors);
+    EXPECT_FALSE(d.ok());
+    return errors.empty() ? std::string() : errors[0];
+  };
+  EXPECT_NE(errors_of("  transform: [filter]\n").find("data_product.transform: expected a mapping"),
+            std::string::npos);
+  EXPECT_NE(errors_of("  transform: {name: other}\n").find("data_product.transform.name: "), std::string::npos);
+  EXPECT_NE(errors_of("  transform: {outputs: {topic: x}}\n").find("data_product.transform.outputs: expected a list"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "catalog/exports.h"
@@ -290,6 +292,127 @@ TEST_F(CatalogTest, ExportsAsyncApiAndOpenLineage) {
   EXPECT_EQ(ev.at("inputs").as_array()[0].at("namespace").as_string(), "kafka://127.0.0.1:9092");
   EXPECT_EQ(ev.at("outputs").as_array()[0].at("facets").at("schema").at("fields").as_array()[0].at("name").as_string(),
             "user_id");
+}
+
+
+// A stand-in for the pipeline service: records what the catalog asks.
+struct FakePipelines {
+  std::map<std::string, std::string> running;  // name -> definition
+  std::vector<std::string> calls;
+  std::string reject;  // a dry run fails with this message when set
+  PipelineHooks Hooks() {
+    PipelineHooks h;
+    h.apply = [this](const std::string& def, bool dry_run, bool replace) -> Status {
+      calls.push_back(std::string(dry_run ? "validate" : (replace ? "replace" : "create")));
+      if (dry_run) return reject.empty() ? Status::Ok() : Status::InvalidArgument(reject);
+      std::string name(json::parse(def).at("name").as_string());
+      if (running.count(name) && !replace && running[name] != def) return Status::AlreadyExists("exists");
+      running[name] = def;
+      return Status::Ok();
+    };
+    h.remove = [this](const std::string& name) -> Status {
+      calls.push_back("remove");
+      return running.erase(name) ? Status::Ok() : Status::NotFound("pipeline '" + name + "' does not exist");
+    };
+    return h;
+  }
+};
+
+const char* kTransform = "  transform:\n    operators:\n      - filter: \"score > 1\"\n";
+
+TEST_F(CatalogTest, TransformIsValidatedProvisionedPersistedAndDeleted) {
+  FakePipelines fake;
+  catalog_->SetPipelineHooks(fake.Hooks());
+  ApplyResult dry = catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), true);
+  ASSERT_TRUE(dry.ok) << dry.error.message;
+  EXPECT_TRUE(fake.running.empty());
+  ApplyResult r = catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), false);
+  ASSERT_TRUE(r.ok) << r.error.message;
+  ASSERT_EQ(fake.running.count("user_engagement_metrics"), 1u);
+  EXPECT_EQ(fake.running["user_engagement_metrics"], r.outcome.product->transform);
+  EXPECT_NE(std::find(r.outcome.steps.begin(), r.outcome.steps.end(), "created pipeline user_engagement_metrics"),
+            r.outcome.steps.end());
+  bool edge = false;
+  for (const auto& e : catalog_->LineageEdges()) {
+    edge |= e.from == "product:user_engagement_metrics" && e.to == "pipeline:user_engagement_metrics";
+  }
+  EXPECT_TRUE(edge);
+  // Unchanged: the pipeline is not touched (it keeps its state).
+  fake.calls.clear();
+  EXPECT_EQ(catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), false).outcome.action, "unchanged");
+  EXPECT_EQ(fake.calls, std::vector<std::string>{"validate"});
+  // Changed: replaced, and the diff says so.
+  ApplyResult changed = catalog_->ApplyBundle(
+      Bundle(kAvroV1, "  transform:\n    operators:\n      - filter: \"score > 2\"\n"), false);
+  ASSERT_TRUE(changed.ok) << changed.error.message;
+  EXPECT_EQ(fake.calls.back(), "replace");
+  bool diffed = false;
+  for (const auto& d : changed.outcome.diff) diffed |= d.path == "transform" && d.op == "change";
+  EXPECT_TRUE(diffed);
+  // Survives a restart (`_catalog`).
+  std::string def = catalog_->Find("user_engagement_metrics")->transform;
+  CloseAll();
+  OpenAll();
+  catalog_->SetPipelineHooks(fake.Hooks());
+  EXPECT_EQ(catalog_->Find("user_engagement_metrics")->transform, def);
+  // Dropping the transform deletes the pipeline; deleting the product too.
+  ASSERT_TRUE(catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), false).ok);
+  ASSERT_TRUE(catalog_->Delete("user_engagement_metrics", false, nullptr).ok());
+  EXPECT_TRUE(fake.running.empty());
+  ASSERT_TRUE(catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), false).ok);
+  ASSERT_TRUE(catalog_->ApplyBundle(Bundle(kAvroV1), false).ok);
+  EXPECT_TRUE(fake.running.empty());
+}
+
+TEST_F(CatalogTest, BadTransformIsRefusedBeforeAnythingIsCreated) {
+  FakePipelines fake;
+  fake.reject = "pipeline 'user_engagement_metrics': operators[0].filter: unknown field 'scor'";
+  catalog_->SetPipelineHooks(fake.Hooks());
+  for (bool dry_run : {true, false}) {
+    ApplyResult r = catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), dry_run);
+    ASSERT_FALSE(r.ok);
+    EXPECT_EQ(r.error.error_code, "INVALID_DESCRIPTOR");
+    EXPECT_EQ(r.error.http_status(), 400);
+    EXPECT_EQ(r.error.message, "data_product.transform.operators[0].filter: unknown field 'scor'");
+  }
+  EXPECT_FALSE(TopicExists("enriched_engagement_data"));
+  EXPECT_TRUE(Versions("enriched_engagement_data-value").empty());
+  EXPECT_FALSE(catalog_->Find("user_engagement_metrics"));
+  EXPECT_TRUE(fake.running.empty());
+}
+
+TEST_F(CatalogTest, TransformWithoutPipelinesIsRefused) {
+  ApplyResult r = catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), false);
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.error_code, "INVALID_DESCRIPTOR");
+  EXPECT_FALSE(TopicExists("enriched_engagement_data"));
+}
+
+TEST_F(CatalogTest, FailedApplyDeletesTheNewPipeline) {
+  CloseAll();
+  OpenAll(CatalogOptions{[](std::string_view step) {
+    return step == "catalog" ? Status::IOError("injected failure before the catalog write") : Status::Ok();
+  }, nullptr});
+  FakePipelines fake;
+  catalog_->SetPipelineHooks(fake.Hooks());
+  ApplyResult r = catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), false);
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.undone.size(), 3u);
+  EXPECT_EQ(r.error.undone.front(), "deleted pipeline user_engagement_metrics");
+  EXPECT_TRUE(fake.running.empty());
+  EXPECT_FALSE(TopicExists("enriched_engagement_data"));
+  EXPECT_FALSE(catalog_->Find("user_engagement_metrics"));
+}
+
+TEST_F(CatalogTest, StandalonePipelineOfTheSameNameIsAConflict) {
+  FakePipelines fake;
+  fake.running["user_engagement_metrics"] = "{\"name\":\"user_engagement_metrics\"}";
+  catalog_->SetPipelineHooks(fake.Hooks());
+  ApplyResult r = catalog_->ApplyBundle(Bundle(kAvroV1, kTransform), false);
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error.error_code, "CONFLICT");
+  EXPECT_FALSE(TopicExists("enriched_engagement_data"));
+  EXPECT_EQ(fake.running["user_engagement_metrics"], "{\"name\":\"user_engagement_metrics\"}");
 }
 
 }  // namespace
