@@ -388,6 +388,29 @@ std::optional<WinId> ParseWinStateKey(const std::string& k) {
   return WinId{std::stoll(k.substr(2, a - 2)), std::stoll(k.substr(a + 1, b - a - 1)), k.substr(b + 1)};
 }
 
+// Restores a windowed operator (window, dedup): the event-time progress entry
+// goes to `progress`, every other entry is one window's, handed to `restore`
+// with its parsed key. Errors name `what`.
+template <typename Restore>
+Status LoadWindowedState(const StateEntries& entries, const std::string& what, EventTimeProgress& progress,
+                         Restore restore) {
+  try {
+    for (const auto& [k, v] : entries) {
+      json::object o = json::parse(v).as_object();
+      if (k == EventTimeProgress::kStateKey) {
+        progress.Load(o);
+        continue;
+      }
+      auto id = ParseWinStateKey(k);
+      if (!id) return Status::Corruption(what + " state key '" + k + "' is malformed");
+      restore(*id, o);
+    }
+  } catch (const std::exception& e) {
+    return Status::Corruption(what + " state unreadable: " + e.what());
+  }
+  return Status::Ok();
+}
+
 class WindowOperator final : public Operator {
  public:
   enum class Type { kTumbling, kHopping, kSession };
@@ -496,26 +519,14 @@ class WindowOperator final : public Operator {
   }
 
   Status LoadState(const StateEntries& entries) override {
-    try {
-      for (const auto& [k, v] : entries) {
-        json::object o = json::parse(v).as_object();
-        if (k == EventTimeProgress::kStateKey) {
-          progress_.Load(o);
-          continue;
-        }
-        auto id = ParseWinStateKey(k);
-        if (!id) return Status::Corruption("window state key '" + k + "' is malformed");
-        Window w;
-        w.key_values = o.at("k").as_array();
-        w.fired = o.at("f").as_bool();
-        for (const auto& a : o.at("a").as_array()) w.aggs.push_back(AggState::FromJson(a.as_object()));
-        windows_[*id] = std::move(w);
-        if (type_ == Type::kSession) sessions_[id->key].insert({id->start, id->end});
-      }
-    } catch (const std::exception& e) {
-      return Status::Corruption(std::string("window state unreadable: ") + e.what());
-    }
-    return Status::Ok();
+    return LoadWindowedState(entries, "window", progress_, [this](const WinId& id, const json::object& o) {
+      Window w;
+      w.key_values = o.at("k").as_array();
+      w.fired = o.at("f").as_bool();
+      for (const auto& a : o.at("a").as_array()) w.aggs.push_back(AggState::FromJson(a.as_object()));
+      windows_[id] = std::move(w);
+      if (type_ == Type::kSession) sessions_[id.key].insert({id.start, id.end});
+    });
   }
 
   json::object Stats() const override {
@@ -770,24 +781,12 @@ class DedupOperator final : public Operator {
     progress_.Save(w);
   }
   Status LoadState(const StateEntries& entries) override {
-    try {
-      for (const auto& [k, v] : entries) {
-        json::object o = json::parse(v).as_object();
-        if (k == EventTimeProgress::kStateKey) {
-          progress_.Load(o);
-          continue;
-        }
-        auto id = ParseWinStateKey(k);
-        if (!id) return Status::Corruption("dedup state key '" + k + "' is malformed");
-        Entry& e = windows_[id->end][id->key];
-        e.ts = o.at("ts").to_number<int64_t>();
-        e.record = RecordFromJson(o.at("r").as_object());
-        e.saved = true;
-      }
-    } catch (const std::exception& e) {
-      return Status::Corruption(std::string("dedup state unreadable: ") + e.what());
-    }
-    return Status::Ok();
+    return LoadWindowedState(entries, "dedup", progress_, [this](const WinId& id, const json::object& o) {
+      Entry& e = windows_[id.end][id.key];
+      e.ts = o.at("ts").to_number<int64_t>();
+      e.record = RecordFromJson(o.at("r").as_object());
+      e.saved = true;
+    });
   }
   json::object Stats() const override {
     int64_t pending = 0;
