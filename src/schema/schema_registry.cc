@@ -1,8 +1,10 @@
 #include "schema/schema_registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -10,6 +12,7 @@
 #include "base/logging.h"
 #include "metrics/metrics.h"
 #include "record/record_batch.h"
+#include "schema/batch_work_sharing.h"
 #include "storage/internal_topic.h"
 
 namespace meshd::schema {
@@ -1038,13 +1041,75 @@ SchemaRegistry::FramedTarget SchemaRegistry::FramedTargetFor(const FramedKeyView
   return target;
 }
 
+namespace {
+
+// A batch of at least kShareMinRecords records is shared with the helper
+// threads in chunks of kShareChunkRecords (1 KiB JSON records cost a few us
+// each, so one chunk is ~0.1 ms of work: large enough to dwarf the claim,
+// small enough that the caller's wait for a helper's last chunk is short).
+// Smaller batches run inline: no atomics, no allocation, no lock.
+constexpr size_t kShareMinRecords = 64;
+constexpr size_t kShareChunkRecords = 32;
+
+}  // namespace
+
+// WHY share the batch: one producer connection is served by one I/O thread,
+// which reads the socket and validated every record of the request itself;
+// that thread was the serial bottleneck of the produce path while the other
+// core was partly idle (docs/benchmarks.md, "Issue 5"). Big batches are
+// therefore cut into chunks that the caller and the helpers of
+// BatchWorkSharing::Shared() claim in order (batch_work_sharing.h).
+//
+// Semantics are those of one sequential pass: each chunk resolves its own
+// schema ids (FramedTargetFor and CountersFor take their locks; the compiled
+// validators are immutable and use thread-local parsers), and the result is
+// the failure with the lowest index. A chunk that starts after an already
+// known failure is skipped, so every record before the first failure is
+// validated. Counters: in a rejected strict batch, records after the first
+// failure that another thread had already validated are counted too (the
+// sequential pass stopped counting at the first failure).
 Status SchemaRegistry::ValidateFramedBatch(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                                            std::span<const std::string_view> payloads, size_t* failed_index) {
   if (policy.mode == ValidationMode::kNone) return Status::Ok();
+  const size_t n = payloads.size();
+  if (n < kShareMinRecords) {
+    return ValidateFramedRange(topic, is_key, policy, payloads, 0, n, failed_index);
+  }
+  struct FirstFailure {
+    std::atomic<size_t> index{SIZE_MAX};  // lowest failing index known so far
+    std::mutex mu;                         // guards status (and index writes)
+    Status status;
+  } first;
+  auto chunk = [&](size_t c) {
+    const size_t begin = c * kShareChunkRecords;
+    // A failure before this chunk already decides the batch (strict only:
+    // warn mode never fails).
+    if (begin > first.index.load(std::memory_order_relaxed)) return;
+    const size_t end = std::min(begin + kShareChunkRecords, n);
+    size_t failed = 0;
+    Status s = ValidateFramedRange(topic, is_key, policy, payloads, begin, end, &failed);
+    if (s.ok()) return;
+    std::lock_guard<std::mutex> lock(first.mu);
+    if (failed < first.index.load(std::memory_order_relaxed)) {
+      first.status = std::move(s);
+      first.index.store(failed, std::memory_order_relaxed);
+    }
+  };
+  BatchWorkSharing::Shared().Run((n + kShareChunkRecords - 1) / kShareChunkRecords, chunk);
+  // Run returned: every chunk's writes are visible (the helpers left the job
+  // under the pool's mutex).
+  if (first.index.load(std::memory_order_relaxed) == SIZE_MAX) return Status::Ok();
+  *failed_index = first.index.load(std::memory_order_relaxed);
+  return std::move(first.status);
+}
+
+Status SchemaRegistry::ValidateFramedRange(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
+                                           std::span<const std::string_view> payloads, size_t begin, size_t end,
+                                           size_t* failed_index) {
   // Records of one batch nearly always share one schema id: resolve once.
   std::optional<int32_t> resolved_id;
   FramedTarget target;
-  for (size_t i = 0; i < payloads.size(); ++i) {
+  for (size_t i = begin; i < end; ++i) {
     std::string_view payload = payloads[i];
     Status s;
     if (!IsFramed(payload)) {

@@ -159,7 +159,8 @@ class SchemaRegistry {
   // produce path: the schema resolution is looked up once per schema id in
   // the batch (not once per record). Stops at the first failure (strict)
   // and stores its index in *failed_index; warn-mode failures are counted
-  // and logged and do not stop.
+  // and logged and do not stop. A large batch is validated in chunks by the
+  // calling thread and BatchWorkSharing's helper threads (same result).
   Status ValidateFramedBatch(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                              std::span<const std::string_view> payloads, size_t* failed_index);
 
@@ -239,6 +240,11 @@ class SchemaRegistry {
   FramedTarget FramedTargetFor(const FramedKeyView& key);
   Status ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                             int32_t id, FramedTarget& target, std::string_view payload);
+  // ValidateFramedBatch over payloads[begin, end) on the calling thread, with
+  // its own schema-id resolution; *failed_index is absolute.
+  Status ValidateFramedRange(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
+                             std::span<const std::string_view> payloads, size_t begin, size_t end,
+                             size_t* failed_index);
 
   storage::EventLog* log_;
   mutable std::mutex mu_;
