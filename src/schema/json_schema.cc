@@ -201,6 +201,7 @@ struct JsonSchemaValidator::Impl {
   std::unordered_map<const json::value*, std::unique_ptr<Node>> nodes;
   RemoteLoader loader;
   const Node* root = nullptr;
+  bool streamable = false;  // detail::IsStreamable(root)
 
   void Index(const json::value& v, std::string base) {
     if (v.is_object()) {
@@ -461,6 +462,7 @@ struct JsonSchemaValidator::Impl {
           if (n->properties[i].first == r) index = static_cast<int>(i);
         }
         if (index < 0) n->required_all_indexed = false;
+        if (index >= 0) n->required_mask |= uint64_t{1} << index;
         n->required_index.push_back(index);
       }
     }
@@ -758,6 +760,7 @@ Result<JsonSchemaValidator> JsonSchemaValidator::Compile(const json::value& sche
   impl->loader = std::move(options.loader);
   MESHD_ASSIGN_OR_RETURN(const json::value* root, impl->AddDocument(schema, options.base_uri));
   MESHD_ASSIGN_OR_RETURN(impl->root, impl->CompileNode(*root));
+  impl->streamable = detail::IsStreamable(impl->root);
   JsonSchemaValidator v;
   v.impl_ = std::move(impl);
   return v;
@@ -788,7 +791,14 @@ bool detail::IsValidValue(const Node* n, const json::value& v) {
 }
 
 bool JsonSchemaValidator::IsValidText(std::string_view text) const {
+  if (impl_->streamable && detail::IsValidJsonStream(impl_->root, text)) return true;
   return detail::IsValidJsonText(impl_->root, text);
+}
+
+bool JsonSchemaValidator::Streamable() const { return impl_->streamable; }
+
+bool JsonSchemaValidator::IsValidTextInOnePass(std::string_view text) const {
+  return impl_->streamable && detail::IsValidJsonStream(impl_->root, text);
 }
 
 Status JsonSchemaValidator::Validate(const json::value& instance) const {

@@ -40,15 +40,25 @@ class JsonSchemaValidator {
 
   // Fast yes/no.
   bool IsValid(const boost::json::value& instance) const;
-  // Yes/no straight from JSON text, for the produce path: parses with
-  // simdjson (DOM, thread-local parser) and runs the same compiled schema
-  // over it, 2.5-3x faster than boost::json parse + IsValid. True only
+  // Yes/no straight from JSON text, for the produce path. When the schema
+  // is Streamable(), one pass over the text checks grammar and schema
+  // together (json_schema_stream.cc); otherwise, or when that pass does not
+  // accept, it parses with simdjson (DOM, thread-local parser) and runs the
+  // same compiled schema over it, 2.5-3x faster than boost::json parse +
+  // IsValid. True only
   // when the text is JSON and certainly valid; false means "invalid, or not
   // decidable exactly here" (simdjson rejects the text, an object has
   // duplicate keys, an object has more than 64 members): the caller parses with
   // boost::json and calls Validate, whose verdict is the reference.
   // See json_schema_dom.cc.
   bool IsValidText(std::string_view json_text) const;
+  // Whether the one-pass check applies: every keyword of the schema is one
+  // json_schema_stream.cc implements (plain records, arrays, string and
+  // number constraints, $ref).
+  bool Streamable() const;
+  // The one-pass check alone (false when not Streamable()), for tests and
+  // benchmarks: same contract as IsValidText.
+  bool IsValidTextInOnePass(std::string_view json_text) const;
   // On failure, the message names the instance location (JSON pointer) and
   // the keyword that failed.
   Status Validate(const boost::json::value& instance) const;

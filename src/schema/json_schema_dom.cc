@@ -353,20 +353,7 @@ bool FastArray(const Node* n, dom::element v, Ctx& ctx) {
   return true;
 }
 
-bool FastNumber(const Node* n, dom::element v) {
-  const double d = ToDouble(v);
-  if (n->maximum && d > *n->maximum) return false;
-  if (n->minimum && d < *n->minimum) return false;
-  if (n->exclusive_maximum && d >= *n->exclusive_maximum) return false;
-  if (n->exclusive_minimum && d <= *n->exclusive_minimum) return false;
-  if (n->multiple_of && *n->multiple_of > 0) {
-    double m = *n->multiple_of;
-    if (IsInteger(v) && std::floor(m) == m && std::fabs(d) < 9e15) return std::fmod(d, m) == 0;
-    double q = d / m;
-    return std::isfinite(q) && std::fabs(q - std::round(q)) < 1e-9 * std::max(1.0, std::fabs(q));
-  }
-  return true;
-}
+bool FastNumber(const Node* n, dom::element v) { return NumberKeywordsHold(n, ToDouble(v), IsInteger(v)); }
 
 // A scalar value against a node with no reference, `const`, combinator or
 // non-string enum (Node::scalar_only): the common case of an event's leaves.
@@ -383,21 +370,7 @@ inline bool FastScalar(const Node* n, dom::element v, Type t) {
     }
     if (!ok) return false;
   }
-  if (t == Type::STRING) {
-    std::string_view s = v.get_string().value_unsafe();
-    if (n->enum_values) {
-      bool found = false;
-      for (const auto& e : n->enum_strings) {
-        if (e == s) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) return false;
-    }
-    if ((n->max_length || n->min_length) && !LengthWithin(s, n->min_length, n->max_length)) return false;
-    return !n->pattern || n->pattern->Search(s);
-  }
+  if (t == Type::STRING) return StringKeywordsHold(n, v.get_string().value_unsafe());
   if (n->enum_values) return false;  // all-string enum, non-string value
   if (t == Type::NULL_VALUE || t == Type::BOOL) return true;
   return (n->fast_keywords & kNumberKeywords) == 0 || FastNumber(n, v);

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -67,6 +69,8 @@ struct Node {
   // per property and per required name.
   std::vector<int> required_index;  // per required name: its index in properties
   bool required_all_indexed = false;
+  // The same as one bit per property index, when required_all_indexed.
+  uint64_t required_mask = 0;
   std::vector<std::pair<std::string, std::vector<std::string>>> dep_required;
   std::vector<std::pair<std::string, const Node*>> dep_schemas;
   const Node* property_names = nullptr;
@@ -90,11 +94,49 @@ inline bool LengthWithin(std::string_view s, const std::optional<uint64_t>& min,
   return (!max || n <= *max) && (!min || n >= *min);
 }
 
+// A string instance against enum (when every enum value is a string),
+// minLength/maxLength and pattern. Shared by the two yes/no passes.
+inline bool StringKeywordsHold(const Node* n, std::string_view s) {
+  if (n->enum_values) {
+    bool found = false;
+    for (const auto& e : n->enum_strings) {
+      if (e == s) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  if ((n->max_length || n->min_length) && !LengthWithin(s, n->min_length, n->max_length)) return false;
+  return !n->pattern || n->pattern->Search(s);
+}
+
+// minimum, maximum, exclusiveMinimum, exclusiveMaximum and multipleOf over a
+// number's value; `integral` is JSON Schema's "is an integer" (1.0 is).
+// Shared by the two yes/no passes so that they judge a number the same way.
+inline bool NumberKeywordsHold(const Node* n, double d, bool integral) {
+  if (n->maximum && d > *n->maximum) return false;
+  if (n->minimum && d < *n->minimum) return false;
+  if (n->exclusive_maximum && d >= *n->exclusive_maximum) return false;
+  if (n->exclusive_minimum && d <= *n->exclusive_minimum) return false;
+  if (n->multiple_of && *n->multiple_of > 0) {
+    const double m = *n->multiple_of;
+    if (integral && std::floor(m) == m && std::fabs(d) < 9e15) return std::fmod(d, m) == 0;
+    const double q = d / m;
+    return std::isfinite(q) && std::fabs(q - std::round(q)) < 1e-9 * std::max(1.0, std::fabs(q));
+  }
+  return true;
+}
+
 // Yes/no over simdjson: see json_schema_dom.cc. Returns false for invalid
 // and for "cannot decide exactly" (text that simdjson rejects, objects with
 // duplicate keys, propertyNames...), so that the caller runs the boost::json
 // pass, whose verdict is the reference.
 bool IsValidJsonText(const Node* root, std::string_view text);
+// Yes/no in one pass over the text, for graphs IsStreamable accepts: see
+// json_schema_stream.cc. Same contract as IsValidJsonText.
+bool IsStreamable(const Node* root);
+bool IsValidJsonStream(const Node* root, std::string_view text);
 // The boost::json yes/no pass (json_schema.cc), for keywords the simdjson
 // pass delegates (propertyNames: the key as a JSON string).
 bool IsValidValue(const Node* n, const json::value& v);

@@ -238,6 +238,9 @@ class SchemaRegistry {
   };
   FramedTarget ResolveFramedLocked(const FramedKeyView& key);
   FramedTarget FramedTargetFor(const FramedKeyView& key);
+  // Whether a big batch starting with `first` is worth sharing with helper
+  // threads (JSON Schema: yes; Avro: no).
+  bool WorthSharing(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy, std::string_view first);
   Status ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                             int32_t id, FramedTarget& target, std::string_view payload);
   // ValidateFramedBatch over payloads[begin, end) on the calling thread, with

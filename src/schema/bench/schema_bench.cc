@@ -92,6 +92,59 @@ void BM_JsonSchemaIsValidText(benchmark::State& state) {
 }
 BENCHMARK(BM_JsonSchemaIsValidText);
 
+// The event of `meshd bench kafka --value-schema json` (src/cli/bench_schema.cc):
+// 8 items and a long note (846 bytes here, under the schema's maxLength).
+std::string ProduceEventBody() {
+  json::value ev = Event();
+  ev.as_object()["items"].as_array().resize(8);
+  ev.as_object()["note"] = std::string(390, 'n');
+  return json::serialize(ev);
+}
+
+// Times one yes/no pass of `schema_text` over `body`: the one-pass check
+// (json_schema_stream.cc) or IsValidText.
+void MeasurePass(benchmark::State& state, std::string_view schema_text, const std::string& body, bool one_pass) {
+  auto v = JsonSchemaValidator::Compile(schema_text, {});
+  if (!v.ok() || !(one_pass ? v->IsValidTextInOnePass(body) : v->IsValidText(body))) {
+    state.SkipWithError("the event is not accepted by this pass");
+    return;
+  }
+  if (!one_pass && v->Streamable()) {
+    state.SkipWithError("the schema streams: IsValidText would not reach the DOM pass");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(one_pass ? v->IsValidTextInOnePass(body) : v->IsValidText(body));
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size()));
+  state.SetLabel(std::to_string(body.size()) + " B");
+}
+
+// The one-pass check alone, and the simdjson DOM pass alone: the same
+// schema plus a "minProperties", which the one pass does not implement, so
+// IsValidText goes straight to the DOM pass.
+std::string WithMinProperties() {
+  std::string schema = kJsonSchema;
+  schema.insert(schema.size() - 1, R"(,"minProperties":1)");
+  return schema;
+}
+void BM_JsonSchemaOnePass(benchmark::State& state) { MeasurePass(state, kJsonSchema, json::serialize(Event()), true); }
+BENCHMARK(BM_JsonSchemaOnePass);
+void BM_JsonSchemaDomPass(benchmark::State& state) {
+  MeasurePass(state, WithMinProperties(), json::serialize(Event()), false);
+}
+BENCHMARK(BM_JsonSchemaDomPass);
+void BM_JsonSchemaOnePassProduceEvent(benchmark::State& state) {
+  MeasurePass(state, kJsonSchema, ProduceEventBody(), true);
+}
+BENCHMARK(BM_JsonSchemaOnePassProduceEvent);
+void BM_JsonSchemaDomPassProduceEvent(benchmark::State& state) {
+  MeasurePass(state, WithMinProperties(), ProduceEventBody(), false);
+}
+BENCHMARK(BM_JsonSchemaDomPassProduceEvent);
+// The same event against the schema `true`: the grammar scan alone.
+void BM_JsonOnePassGrammarOnly(benchmark::State& state) { MeasurePass(state, "true", ProduceEventBody(), true); }
+BENCHMARK(BM_JsonOnePassGrammarOnly);
+
 // The boost::json reference pass over text: parse (default allocator) + IsValid.
 void BM_JsonSchemaBoostParseAndIsValid(benchmark::State& state) {
   auto v = JsonSchemaValidator::Compile(std::string_view(kJsonSchema), {});

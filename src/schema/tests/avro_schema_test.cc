@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "schema/avro_schema.h"
 #include "schema/compatibility.h"
 
@@ -91,6 +93,49 @@ TEST(AvroCompatibility, ReportsLocation) {
   ASSERT_EQ(inc.size(), 1u);
   EXPECT_EQ(inc[0].type, "READER_FIELD_MISSING_DEFAULT_VALUE");
   EXPECT_EQ(inc[0].location, "/fields/1");
+}
+
+// ValidateBinary's quick yes/no walk must agree with the decoder on every
+// input: random edits of an encoded record (a byte replaced, inserted,
+// deleted, the bytes cut short) are judged by both.
+TEST(AvroSchema, QuickBinaryCheckAgreesWithTheDecoder) {
+  auto s = AvroSchema::Parse(R"({"type":"record","name":"P","fields":[
+    {"name":"id","type":"string"},{"name":"n","type":"int"},{"name":"big","type":"long"},
+    {"name":"ok","type":"boolean"},{"name":"f","type":"float"},{"name":"d","type":"double"},
+    {"name":"c","type":{"type":"enum","name":"C","symbols":["EUR","USD","GBP"]}},
+    {"name":"note","type":["null","string"],"default":null},
+    {"name":"fx","type":{"type":"fixed","name":"F","size":3}},
+    {"name":"tags","type":{"type":"map","values":"bytes"}},
+    {"name":"items","type":{"type":"array","items":{"type":"record","name":"I","fields":[
+      {"name":"sku","type":"string"},{"name":"qty","type":"int"}]}}}]})");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  auto datum = json::parse(R"({"id":"p-1","n":-7,"big":123456789012,"ok":true,"f":1.5,"d":2.25,"c":"USD",
+    "note":{"string":"hello"},"fx":"abc","tags":{"k":"v","k2":""},
+    "items":[{"sku":"a","qty":1},{"sku":"bb","qty":300}]})");
+  auto encoded = s->EncodeJson(datum);
+  ASSERT_TRUE(encoded.ok()) << encoded.status().message();
+  ASSERT_TRUE(s->ValidateBinary(*encoded).ok());
+  std::mt19937 rng(5);
+  int valid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string b = *encoded;
+    const int edits = 1 + static_cast<int>(rng() % 2);
+    for (int e = 0; e < edits && !b.empty(); ++e) {
+      const size_t at = rng() % b.size();
+      const char c = static_cast<char>(rng() % 4 == 0 ? 0x80 | (rng() & 0x7f) : rng() & 0xff);
+      switch (rng() % 4) {
+        case 0: b[at] = c; break;
+        case 1: b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+        case 2: b.erase(at, 1); break;
+        default: b.resize(at); break;
+      }
+    }
+    Status quick = s->ValidateBinary(b);
+    ASSERT_NE(quick.code(), StatusCode::kInternal) << quick.message();  // the quick walk said no, the decoder yes
+    ASSERT_EQ(quick.ok(), s->DecodeBinary(b).ok()) << quick.message();
+    valid += quick.ok();
+  }
+  EXPECT_GT(valid, 100);  // the edits reach both verdicts
 }
 
 }  // namespace

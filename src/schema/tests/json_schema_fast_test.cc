@@ -1,4 +1,5 @@
-// JsonSchemaValidator::IsValidText (the simdjson yes/no pass) against the
+// JsonSchemaValidator::IsValidText (the simdjson yes/no pass) and the one-pass
+// check (IsValidTextInOnePass) against the
 // boost::json reference (parse + IsValid) on inputs where the two parsers
 // or the two passes could disagree. IsValidText may answer "false" where
 // the reference says valid (the caller then falls back), never the reverse.
@@ -6,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+
+#include <random>
+#include <string>
 
 #include "schema/json_schema.h"
 
@@ -113,6 +117,185 @@ TEST(JsonSchemaFast, SameVerdictOnKeywords) {
   Agree(R"({"patternProperties":{"^x-":{"type":"integer"}},"additionalProperties":false})", R"({"y":1})");
   Agree(R"({"dependencies":{"a":["b"],"c":{"required":["d"]}}})", R"({"a":1})");
   Agree(R"({"dependencies":{"a":["b"],"c":{"required":["d"]}}})", R"({"c":1,"d":2})");
+}
+
+// ---------------------------------------------------------------------------
+// The one-pass check (json_schema_stream.cc, IsValidTextInOnePass) against
+// the same reference. It must also accept the ordinary valid events it
+// exists for, or it saves nothing.
+
+// One-pass verdict vs the reference: never accepts what it rejects; with
+// `exact`, the same verdict. IsValidText (one pass, then the DOM pass) has
+// the same contract.
+void AgreeOnePass(const JsonSchemaValidator& v, const std::string& text, bool exact) {
+  const bool ref = Reference(v, text);
+  const bool one = v.IsValidTextInOnePass(text);
+  if (one) {
+    EXPECT_TRUE(ref) << "one pass accepts what the reference rejects: " << text;
+  }
+  if (exact) {
+    EXPECT_EQ(one, ref) << text;
+  }
+  if (v.IsValidText(text)) {
+    EXPECT_TRUE(ref) << "IsValidText accepts what the reference rejects: " << text;
+  }
+}
+
+const char* kPurchaseSchema = R"({"$schema":"http://json-schema.org/draft-07/schema#","title":"CustomerPurchase",
+ "type":"object","additionalProperties":false,"required":["purchaseId","customerId","amount","currency","items"],
+ "properties":{"purchaseId":{"type":"string","pattern":"^p-[0-9]+$"},"customerId":{"type":"string","minLength":1},
+ "amount":{"type":"number","minimum":0},"currency":{"enum":["EUR","USD","GBP"]},"note":{"type":"string"},
+ "items":{"type":"array","maxItems":50,"items":{"type":"object","required":["sku","qty","price"],
+  "properties":{"sku":{"type":"string"},"qty":{"type":"integer","minimum":1},"price":{"type":"number"}}}}}})";
+
+const char* kPurchase = R"({"purchaseId":"p-123456","customerId":"c-42","amount":123.45,"currency":"EUR",)"
+                        R"("note":"a note that is longer than sixteen bytes, with \"quotes\" and é ü",)"
+                        R"("items":[{"sku":"SKU-0000","qty":1,"price":9.99},{"sku":"SKU-0001","qty":2,"price":10.99,"x":[1,{"y":null}]}]})";
+
+TEST(JsonSchemaOnePass, WhichSchemasStream) {
+  EXPECT_TRUE(Compile(kPurchaseSchema).Streamable());
+  EXPECT_TRUE(Compile("true").Streamable());
+  EXPECT_TRUE(Compile(R"({"definitions":{"n":{"type":"object","properties":{"next":{"$ref":"#/definitions/n"}}}},
+                          "$ref":"#/definitions/n"})").Streamable());
+  for (const char* s : {R"({"anyOf":[{"type":"string"}]})", R"({"const":1})", R"({"enum":[1,"a"]})",
+                        R"({"uniqueItems":true})", R"({"items":[{"type":"string"}]})",
+                        R"({"patternProperties":{"^a":{}}})", R"({"minProperties":1})",
+                        R"({"required":["a"]})", R"({"properties":{"a":{"not":{}}}})",
+                        R"({"propertyNames":{"maxLength":3}})", R"({"contains":{}})"}) {
+    EXPECT_FALSE(Compile(s).Streamable()) << s;
+  }
+}
+
+TEST(JsonSchemaOnePass, AcceptsTheEventsItIsFor) {
+  JsonSchemaValidator v = Compile(kPurchaseSchema);
+  EXPECT_TRUE(v.IsValidTextInOnePass(kPurchase));
+  AgreeOnePass(v, kPurchase, true);
+  AgreeOnePass(v, std::string(" \n\t") + kPurchase + "\r\n ", true);
+  // Each keyword failing once.
+  for (const char* bad : {
+           R"({"purchaseId":"x-1","customerId":"c","amount":1,"currency":"EUR","items":[]})",
+           R"({"purchaseId":"p-1","customerId":"","amount":1,"currency":"EUR","items":[]})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":-0.5,"currency":"EUR","items":[]})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"JPY","items":[]})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR"})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[],"extra":1})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[{"sku":"a","qty":0,"price":1}]})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[{"sku":"a","qty":1.5,"price":1}]})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[{"sku":"a","qty":1}]})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":"1","currency":"EUR","items":[]})",
+           R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":{}})",
+           R"([])", R"("p-1")", R"(null)"}) {
+    AgreeOnePass(v, bad, true);
+  }
+  // 1.0 and 1e0 are integers in JSON Schema.
+  AgreeOnePass(v, R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[{"sku":"a","qty":1.0,"price":1}]})", true);
+  AgreeOnePass(v, R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[{"sku":"a","qty":2e0,"price":1}]})", true);
+}
+
+TEST(JsonSchemaOnePass, NeverAcceptsWhatIsNotJson) {
+  JsonSchemaValidator any = Compile("true");
+  for (const char* text : {"", " ", "{", "}", "[", "{\"a\":1,}", "[1,]", "[,1]", "{\"a\" 1}", "{\"a\":}", "{a:1}",
+                           "\"a\tb\"", "\"\\ud800\"", "\"\\udc00x\"", "01", "-01", "1.", ".5", "-", "1e", "1e+",
+                           "+1", "NaN", "Infinity", "\"\xff\"", "\"\xc3\"", "\"\xed\xa0\x80\"", "{\"a\":1}x",
+                           "[1] [2]", "\"\\x41\"", "\"\\u00g1\"", "\"\\u00\"", "tru", "nul", "falsey", "1e999",
+                           "/* c */ 1", "[1,2", "\"abc", "\"abc\\\"", "\xef\xbb\xbf{}", "{\"\xff\":1}",
+                           "\"0123456789abcdef\x01\"", "\"0123456789abcde\xff\""}) {
+    AgreeOnePass(any, text, /*exact=*/false);
+  }
+  for (const char* text : {"{}", "[]", "0", "-0", "-0.5e-3", "1E+2", "\"\"", "\"\\u00e9\\n\\/\"", "true", "false",
+                           "null", "{\"a\":[1,2,{\"b\":null}],\"c\":\"\\u00e9\\n\"}", "\"\xf0\x9f\x98\x80 emoji\"",
+                           "[\"0123456789abcdef0123456789abcdef\xc3\xa9\"]", "18446744073709551616"}) {
+    AgreeOnePass(any, text, /*exact=*/true);
+  }
+}
+
+TEST(JsonSchemaOnePass, NestingDeeperThanBoostAllowsIsNotDecidedHere) {
+  JsonSchemaValidator any = Compile("true");
+  for (int depth : {30, 31, 32, 33, 40}) {
+    const std::string text = std::string(static_cast<size_t>(depth), '[') + "1" + std::string(static_cast<size_t>(depth), ']');
+    AgreeOnePass(any, text, depth <= 31);
+  }
+}
+
+TEST(JsonSchemaOnePass, DuplicateNamesAndEscapedNamesGoToTheReference) {
+  JsonSchemaValidator v = Compile(R"({"properties":{"a":{"type":"integer"}},"additionalProperties":false})");
+  AgreeOnePass(v, R"({"a":"x","a":1})", false);  // boost::json keeps the last value: valid
+  AgreeOnePass(v, R"({"a":1,"a":"x"})", true);
+  AgreeOnePass(v, R"({"\u0061":1})", false);
+  EXPECT_TRUE(v.IsValidText(R"({"\u0061":1})"));
+  JsonSchemaValidator e = Compile(R"({"enum":["a\"b","c"]})");
+  AgreeOnePass(e, R"("a\"b")", false);
+  EXPECT_TRUE(e.IsValidText(R"("a\"b")"));
+}
+
+TEST(JsonSchemaOnePass, NumbersAreJudgedAsTheReferenceDoes) {
+  JsonSchemaValidator v = Compile(R"({"type":"array","items":{"type":"number","minimum":0.1,"maximum":1e3,"multipleOf":0.1}})");
+  for (const char* text : {"[0.1,0.2,0.3,999.9,1000]", "[0.05]", "[1000.1]", "[0.30000000000000004]", "[1e-1]",
+                           "[100000000000000000000]", "[0.1000000000000000055511151231257827]"}) {
+    AgreeOnePass(v, text, false);
+  }
+  AgreeOnePass(v, "[0.1,0.2,0.3,999.9,1000]", true);
+  JsonSchemaValidator i = Compile(R"({"type":"integer"})");
+  for (const char* text : {"1", "-1", "1.0", "1.5", "1e2", "1e-2", "123456789012345678", "12345678901234567890123"}) {
+    AgreeOnePass(i, text, false);
+  }
+  for (const char* text : {"1", "-1", "1.0", "1.5", "1e2", "1e-2", "123456789012345678"}) AgreeOnePass(i, text, true);
+  // Values at a bound, written so that the exact fast path (<= 22 powers of
+  // ten) and std::from_chars (beyond) both run.
+  JsonSchemaValidator b = Compile(R"({"type":"number","minimum":123.45,"exclusiveMaximum":1e30})");
+  for (const char* text : {"123.45", "123.44999999", "1.2345e2", "12345e-2", "-123.45", "0.00012345e6",
+                           "1234500000e-7", "1e30", "9.99e29", "-0", "0.0"}) {
+    AgreeOnePass(b, text, true);
+  }
+}
+
+TEST(JsonSchemaOnePass, StringsAcrossVectorBlocks) {
+  JsonSchemaValidator v = Compile(R"({"type":"string","maxLength":40})");
+  // A special byte at every offset of a 16-byte block, and the end quote too.
+  for (size_t at = 0; at < 40; ++at) {
+    std::string s(40, 'n');
+    for (std::string special : {std::string("\xc3\xa9"), std::string("\\n"), std::string("\x01"), std::string("\xff"),
+                                std::string("\"")}) {
+      std::string t = s;
+      t.replace(at, 1, special);
+      AgreeOnePass(v, "\"" + t + "\"", false);
+    }
+    AgreeOnePass(v, "\"" + s.substr(0, at) + "\"", true);
+  }
+}
+
+// Random edits of valid events: a byte replaced by one that matters to a
+// JSON scanner, inserted, deleted, or the text cut short. The one pass must
+// never accept what the reference rejects, and must still accept most of
+// the edits that remain valid.
+TEST(JsonSchemaOnePass, MutatedEventsNeverFoolIt) {
+  JsonSchemaValidator v = Compile(kPurchaseSchema);
+  const std::string base = kPurchase;
+  const std::string alphabet = "{}[]:,\"\\ 0123456789-+.eEtrufalsn\x01\x7f\xc3\xa9\xff";
+  std::mt19937 rng(20261127);
+  int ref_valid = 0, one_valid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string t = base;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !t.empty(); ++e) {
+      const size_t at = rng() % t.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 4) {
+        case 0: t[at] = c; break;
+        case 1: t.insert(t.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+        case 2: t.erase(at, 1); break;
+        default: t.resize(at); break;
+      }
+    }
+    const bool ref = Reference(v, t);
+    const bool one = v.IsValidTextInOnePass(t);
+    ASSERT_FALSE(one && !ref) << "one pass accepts what the reference rejects: " << t;
+    ref_valid += ref;
+    one_valid += one;
+  }
+  std::cout << "mutated events: reference accepts " << ref_valid << ", one pass accepts " << one_valid << "\n";
+  EXPECT_GT(ref_valid, 500);
+  EXPECT_GE(one_valid * 10, ref_valid * 9);
 }
 
 }  // namespace

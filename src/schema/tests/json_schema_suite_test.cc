@@ -4,6 +4,9 @@
 // Every case also goes through the simdjson yes/no pass (IsValidText over the
 // case's data serialized to text), which must give the full validator's
 // verdict on every case: any mismatch is listed and fails the test.
+// Where the schema is Streamable(), the one-pass check alone
+// (IsValidTextInOnePass) must never accept what the full validator rejects;
+// how often it gives the same verdict is printed.
 
 #include <gtest/gtest.h>
 
@@ -55,6 +58,8 @@ TEST(JsonSchemaSuite, Draft7Required) {
   int total = 0, passed = 0;
   std::vector<std::string> failures;
   std::vector<std::string> fast_mismatches;
+  std::vector<std::string> one_pass_wrong;
+  int streamable = 0, one_pass_same = 0;
   JsonSchemaValidator::Options opts;
   opts.loader = LoadRemote;
   for (const auto& f : files) {
@@ -76,7 +81,14 @@ TEST(JsonSchemaSuite, Draft7Required) {
           continue;
         }
         bool got = compiled->IsValid(to.at("data"));
-        bool fast = compiled->IsValidText(json::serialize(to.at("data")));
+        const std::string text = json::serialize(to.at("data"));
+        bool fast = compiled->IsValidText(text);
+        if (compiled->Streamable()) {
+          ++streamable;
+          const bool one = compiled->IsValidTextInOnePass(text);
+          if (one && !got) one_pass_wrong.push_back(name + "  (one-pass check accepts what the full validator rejects)");
+          one_pass_same += one == got;
+        }
         if (fast != got) {
           fast_mismatches.push_back(name + "  (full validator: " + (got ? "valid" : "invalid") +
                                     ", fast path: " + (fast ? "valid" : "invalid") + ")");
@@ -94,7 +106,13 @@ TEST(JsonSchemaSuite, Draft7Required) {
   for (const auto& m : fast_mismatches) std::cout << "FAST-PATH MISMATCH " << m << "\n";
   std::cout << "simdjson yes/no pass agrees with the full validator on " << (total - static_cast<int>(fast_mismatches.size()))
             << "/" << total << " cases\n";
+  for (const auto& m : one_pass_wrong) std::cout << "ONE-PASS WRONG " << m << "\n";
+  std::cout << "one-pass check: " << streamable << " cases have a streamable schema; same verdict on "
+            << one_pass_same << ", never accepts what the full validator rejects: "
+            << (one_pass_wrong.empty() ? "yes" : "NO") << "\n";
   EXPECT_TRUE(fast_mismatches.empty()) << fast_mismatches.size() << " fast-path mismatches";
+  EXPECT_TRUE(one_pass_wrong.empty()) << one_pass_wrong.size() << " one-pass acceptances of invalid data";
+  EXPECT_GT(streamable, 300);
   EXPECT_EQ(total, 927);
   EXPECT_GE(passed, 915);
 }
