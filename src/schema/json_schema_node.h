@@ -60,6 +60,16 @@ struct Node {
   // Per property: its first 8 bytes as a little-endian word (zero padded),
   // so the simdjson pass matches a member name with one compare.
   std::vector<uint64_t> property_heads;
+  // Per property: `"name":` as it appears in compact JSON, as 16 bytes
+  // with masks (len 0 when longer than 16 bytes or when the name has a
+  // character JSON must escape). The one-pass check compares the member it
+  // expects next with two word compares and steps over it by a length known
+  // in advance, instead of scanning the name.
+  struct QuotedName {
+    uint64_t lo = 0, hi = 0, lo_mask = 0, hi_mask = 0;
+    uint32_t len = 0;
+  };
+  std::vector<QuotedName> quoted_names;
   std::vector<std::pair<SchemaPattern, const Node*>> pattern_properties;
   const Node* additional_properties = nullptr;
   std::vector<std::string> required;

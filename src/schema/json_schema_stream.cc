@@ -163,6 +163,22 @@ class StreamPass {
     return true;
   }
 
+  // After a member or an item: ',' and more to come, or the closing
+  // bracket; anything else is not JSON.
+  enum class After { kMore, kClosed, kBad };
+  [[gnu::always_inline]] inline After Separator(char close) {
+    SkipSpace();
+    if (p_ == end_) return After::kBad;
+    if (*p_ == ',') {
+      ++p_;
+      SkipSpace();
+      return After::kMore;
+    }
+    if (*p_ != close) return After::kBad;
+    ++p_;
+    return After::kClosed;
+  }
+
   bool Object(const Node* n, int depth) {
     if (depth > kMaxDepth) return false;
     ++p_;  // '{'
@@ -174,6 +190,29 @@ class StreamPass {
       const size_t np = n->properties.size();
       size_t hint = 0;  // members usually come in the schema's property order
       for (;;) {
+        const Node* value_node = n->additional_properties;
+        // The member expected next, quoted and followed by ':', matched in
+        // two word compares (Node::quoted_names). The position after it is
+        // then known without reading the text, which breaks the chain of
+        // dependent loads a scan of the name would add to every member.
+        if (np != 0 && end_ - p_ >= 16 && n->quoted_names[hint].len != 0) {
+          const Node::QuotedName& q = n->quoted_names[hint];
+          uint64_t lo, hi;
+          std::memcpy(&lo, p_, 8);
+          std::memcpy(&hi, p_ + 8, 8);
+          if (((lo ^ q.lo) & q.lo_mask) == 0 && ((hi ^ q.hi) & q.hi_mask) == 0) {
+            p_ += q.len;
+            value_node = n->properties[hint].second;
+            seen |= uint64_t{1} << hint;
+            hint = hint + 1 < np ? hint + 1 : 0;
+            SkipSpace();
+            if (!Child(value_node, depth)) return false;
+            const After after = Separator('}');
+            if (after == After::kBad) return false;
+            if (after == After::kClosed) break;
+            continue;
+          }
+        }
         if (p_ == end_ || *p_ != '"') return false;
         Text name;
         if (!ScanString(&name) || name.escaped) return false;
@@ -185,7 +224,6 @@ class StreamPass {
           ++p_;
         }
         SkipSpace();
-        const Node* value_node = n->additional_properties;
         if (np != 0) {
           const uint64_t head = NameHead(name.data, name.size, end_);
           for (size_t t = 0; t < np; ++t) {
@@ -201,16 +239,9 @@ class StreamPass {
           }
         }
         if (!Child(value_node != nullptr ? value_node : &any_, depth)) return false;
-        SkipSpace();
-        if (p_ == end_) return false;
-        if (*p_ == ',') {
-          ++p_;
-          SkipSpace();
-          continue;
-        }
-        if (*p_ != '}') return false;
-        ++p_;
-        break;
+        const After after = Separator('}');
+        if (after == After::kBad) return false;
+        if (after == After::kClosed) break;
       }
     }
     return (seen & n->required_mask) == n->required_mask;
@@ -228,16 +259,9 @@ class StreamPass {
       for (;;) {
         if (!Child(item, depth)) return false;
         ++count;
-        SkipSpace();
-        if (p_ == end_) return false;
-        if (*p_ == ',') {
-          ++p_;
-          SkipSpace();
-          continue;
-        }
-        if (*p_ != ']') return false;
-        ++p_;
-        break;
+        const After after = Separator(']');
+        if (after == After::kBad) return false;
+        if (after == After::kClosed) break;
       }
     }
     if (n->max_items && count > *n->max_items) return false;

@@ -171,6 +171,12 @@ TEST(JsonSchemaOnePass, AcceptsTheEventsItIsFor) {
   EXPECT_TRUE(v.IsValidTextInOnePass(kPurchase));
   AgreeOnePass(v, kPurchase, true);
   AgreeOnePass(v, std::string(" \n\t") + kPurchase + "\r\n ", true);
+  // Pretty-printed, members out of the schema's order, a member name that
+  // starts like a property's (the quoted-name compare must not match it).
+  AgreeOnePass(v, "{\n  \"customerId\" : \"c\",\n  \"purchaseId\":\"p-1\" ,\"amount\":\t1,\n"
+                  "  \"currency\":\"EUR\", \"items\" : [ { \"qty\" : 1, \"sku\":\"a\", \"price\" : 2 } ]\n}", true);
+  AgreeOnePass(v, R"({"purchaseId":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[],"note":"x","notes":1})", true);
+  AgreeOnePass(v, R"({"purchaseIdX":"p-1","customerId":"c","amount":1,"currency":"EUR","items":[]})", true);
   // Each keyword failing once.
   for (const char* bad : {
            R"({"purchaseId":"x-1","customerId":"c","amount":1,"currency":"EUR","items":[]})",
