@@ -405,6 +405,12 @@ class StreamPass {
       exp_digits = p;
       exp_count = DigitRun(p, end);
       if (exp_count == 0) return false;
+      // boost::json rejects an exponent beyond 32 bits ("exponent
+      // overflow"; 1e999999999 is infinity, 1e9999999999 an error): with
+      // more than 9 significant exponent digits the reference decides.
+      size_t zeros = 0;
+      while (zeros < exp_count && exp_digits[zeros] == '0') ++zeros;
+      if (exp_count - zeros > 9) return false;
       p += exp_count;
       integer_literal = false;
     }

@@ -225,8 +225,10 @@ class SchemaRegistry {
     using is_transparent = void;
     template <class A, class B>
     bool operator()(const A& a, const B& b) const {
-      return std::tie(a.id, a.is_key, a.strategy, a.topic) <
-             std::tie(b.id, b.is_key, b.strategy, b.topic);
+      // Topics compared as string_view: clang's tuple has no string <
+      // string_view comparison.
+      return std::make_tuple(a.id, a.is_key, a.strategy, std::string_view(a.topic)) <
+             std::make_tuple(b.id, b.is_key, b.strategy, std::string_view(b.topic));
     }
   };
   struct FramedTarget {

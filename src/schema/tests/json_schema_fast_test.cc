@@ -8,10 +8,14 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
 #include "schema/json_schema.h"
+#include "json_schema_checks.h"  // fuzz/
 
 namespace meshd::schema {
 namespace {
@@ -46,7 +50,8 @@ void Agree(const std::string& schema, const std::string& text, bool exact = true
 
 TEST(JsonSchemaFast, ParserEdgeCasesNeverAcceptNonJson) {
   for (const char* text : {"", " ", "{", "{\"a\":1,}", "[1,]", "\"a\tb\"", "\"\\ud800\"", "\"\\udc00x\"", "01",
-                           "1.", "NaN", "\"\xff\"", "{\"a\":1}x", "[1] [2]", "\"\\x41\"", "tru", "1e999",
+                           "1.", "NaN", "\"\xff\"", "{\"a\":1}x", "[1] [2]", "\"\\x41\"", "tru", "1e999", "0e99999999999",
+                           "[0E002222222222222]", "1e-99999999999", "1.5E+12345678901",
                            "18446744073709551616", "-9223372036854775809", "/* c */ 1"}) {
     Agree("true", text, /*exact=*/false);
   }
@@ -204,13 +209,14 @@ TEST(JsonSchemaOnePass, NeverAcceptsWhatIsNotJson) {
                            "\"a\tb\"", "\"\\ud800\"", "\"\\udc00x\"", "01", "-01", "1.", ".5", "-", "1e", "1e+",
                            "+1", "NaN", "Infinity", "\"\xff\"", "\"\xc3\"", "\"\xed\xa0\x80\"", "{\"a\":1}x",
                            "[1] [2]", "\"\\x41\"", "\"\\u00g1\"", "\"\\u00\"", "tru", "nul", "falsey", "1e999",
-                           "/* c */ 1", "[1,2", "\"abc", "\"abc\\\"", "\xef\xbb\xbf{}", "{\"\xff\":1}",
+                           "/* c */ 1", "[1,2", "\"abc", "1e9999999999", "9999900E0008392056584347009999989", "0e99999999999", "\"abc\\\"", "\xef\xbb\xbf{}", "{\"\xff\":1}",
                            "\"0123456789abcdef\x01\"", "\"0123456789abcde\xff\""}) {
     AgreeOnePass(any, text, /*exact=*/false);
   }
   for (const char* text : {"{}", "[]", "0", "-0", "-0.5e-3", "1E+2", "\"\"", "\"\\u00e9\\n\\/\"", "true", "false",
                            "null", "{\"a\":[1,2,{\"b\":null}],\"c\":\"\\u00e9\\n\"}", "\"\xf0\x9f\x98\x80 emoji\"",
-                           "[\"0123456789abcdef0123456789abcdef\xc3\xa9\"]", "18446744073709551616"}) {
+                           "[\"0123456789abcdef0123456789abcdef\xc3\xa9\"]", "18446744073709551616",
+                           "1e999999999", "1e-0000000000000000000999999999"}) {
     AgreeOnePass(any, text, /*exact=*/true);
   }
 }
@@ -302,6 +308,21 @@ TEST(JsonSchemaOnePass, MutatedEventsNeverFoolIt) {
   std::cout << "mutated events: reference accepts " << ref_valid << ", one pass accepts " << one_valid << "\n";
   EXPECT_GT(ref_valid, 500);
   EXPECT_GE(one_valid * 10, ref_valid * 9);
+}
+
+// Every input in fuzz/corpus/json_schema (seeds and the crashers the fuzzer
+// found, kept as regressions) through the fuzzer's checks, with this build.
+TEST(JsonSchemaOnePass, FuzzCorpusReplays) {
+  namespace fs = std::filesystem;
+  int inputs = 0;
+  for (const auto& entry : fs::directory_iterator(MESHD_SCHEMA_FUZZ_CORPUS)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(fuzz::SchemaQuickChecksHold(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()))
+        << entry.path();
+    ++inputs;
+  }
+  EXPECT_GE(inputs, 5);
 }
 
 }  // namespace
