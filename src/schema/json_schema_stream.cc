@@ -346,6 +346,65 @@ class StreamPass {
 
   static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+  // A number token that ends within the 16 bytes at `start`, checked from
+  // byte-class masks of one vector load: the end of each digit run is a
+  // count of trailing ones, so the token's end waits on one load instead
+  // of one per digit run. Returns false when the token does not fit (the
+  // caller then walks it run by run) or is not RFC 8259 grammar (the
+  // caller's walk rejects it too).
+  bool NumberTokenInOneVector(const char* start, bool negative, size_t* int_count, const char** frac_digits,
+                              size_t* frac_count, const char** exp_digits, size_t* exp_count, bool* exp_negative,
+                              const char** token_end) const {
+#if defined(__SSE2__)
+    if (end_ - start < 16) return false;
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start));
+    const __m128i nine = _mm_set1_epi8(9);
+    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    const uint32_t digit = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(d, nine), nine)));
+    const uint32_t dot = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))));
+    const uint32_t exp = static_cast<uint32_t>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('e')), _mm_cmpeq_epi8(x, _mm_set1_epi8('E')))));
+    const uint32_t sign = static_cast<uint32_t>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('+')), _mm_cmpeq_epi8(x, _mm_set1_epi8('-')))));
+    const uint32_t stop = ~(digit | dot | exp | sign) & 0xffffu;
+    if (stop == 0) return false;
+    const unsigned length = static_cast<unsigned>(__builtin_ctz(stop));
+    const uint32_t not_digit = ~digit;  // bits 16-31 set: every run ends by 16
+    auto run = [&](unsigned pos) { return static_cast<unsigned>(__builtin_ctz(not_digit >> pos)); };
+    unsigned pos = negative ? 1 : 0;
+    const unsigned ints = run(pos);
+    if (ints == 0 || (start[pos] == '0' && ints > 1)) return false;
+    *int_count = ints;
+    pos += ints;
+    *frac_digits = start + pos;
+    if ((dot >> pos) & 1) {
+      ++pos;
+      const unsigned fracs = run(pos);
+      if (fracs == 0) return false;
+      *frac_digits = start + pos;
+      *frac_count = fracs;
+      pos += fracs;
+    }
+    *exp_digits = start + pos;
+    if ((exp >> pos) & 1) {
+      ++pos;
+      if ((sign >> pos) & 1) *exp_negative = start[pos++] == '-';
+      const unsigned exps = run(pos);
+      if (exps == 0) return false;
+      *exp_digits = start + pos;
+      *exp_count = exps;
+      pos += exps;
+    }
+    if (pos != length) return false;
+    *token_end = start + length;
+    return true;
+#else
+    (void)start, (void)negative, (void)int_count, (void)frac_digits, (void)frac_count, (void)exp_digits,
+        (void)exp_count, (void)exp_negative, (void)token_end;
+    return false;
+#endif
+  }
+
   // How many ASCII digits start at p (before end).
   static size_t DigitRun(const char* p, const char* end) {
     size_t n = 0;
@@ -380,39 +439,48 @@ class StreamPass {
     const char* const start = p;
     const bool negative = *p == '-';  // Value() checked p < end
     p += negative;
-    // The digit runs are measured 16 bytes at a time (DigitRun): a byte loop
-    // ending at a data-dependent length costs a mispredicted branch per run.
-    const char* const int_digits = p;
-    const size_t int_count = DigitRun(p, end);
-    if (int_count == 0 || (*p == '0' && int_count > 1)) return false;  // leading zeros are not JSON
-    p += int_count;
+    const char* int_digits = p;
+    size_t int_count = 0;
     const char* frac_digits = p;
     size_t frac_count = 0;
-    bool integer_literal = true;
-    if (p < end && *p == '.') {
-      frac_digits = ++p;
-      frac_count = DigitRun(p, end);
-      if (frac_count == 0) return false;
-      p += frac_count;
-      integer_literal = false;
-    }
     const char* exp_digits = p;
     size_t exp_count = 0;
     bool exp_negative = false;
-    if (p < end && (*p == 'e' || *p == 'E')) {
-      ++p;
-      if (p < end && (*p == '+' || *p == '-')) exp_negative = *p++ == '-';
+    bool integer_literal;
+    if (!NumberTokenInOneVector(start, negative, &int_count, &frac_digits, &frac_count, &exp_digits, &exp_count,
+                                &exp_negative, &p)) {
+      // Longer tokens, or fewer than 16 bytes left: the digit runs one by
+      // one (DigitRun). Also the judge of what the vector path rejects.
+      frac_count = exp_count = 0;
+      exp_negative = false;
+      int_count = DigitRun(p, end);
+      if (int_count == 0 || (*p == '0' && int_count > 1)) return false;  // leading zeros are not JSON
+      p += int_count;
+      frac_digits = p;
+      if (p < end && *p == '.') {
+        frac_digits = ++p;
+        frac_count = DigitRun(p, end);
+        if (frac_count == 0) return false;
+        p += frac_count;
+      }
       exp_digits = p;
-      exp_count = DigitRun(p, end);
-      if (exp_count == 0) return false;
+      if (p < end && (*p == 'e' || *p == 'E')) {
+        ++p;
+        if (p < end && (*p == '+' || *p == '-')) exp_negative = *p++ == '-';
+        exp_digits = p;
+        exp_count = DigitRun(p, end);
+        if (exp_count == 0) return false;
+        p += exp_count;
+      }
+    }
+    integer_literal = frac_count == 0 && exp_count == 0;
+    if (exp_count != 0) {
       // boost::json rejects an exponent beyond 32 bits ("exponent
       // overflow"; 1e999999999 is infinity, 1e9999999999 an error): with
       // more than 9 significant exponent digits the reference decides.
       size_t zeros = 0;
       while (zeros < exp_count && exp_digits[zeros] == '0') ++zeros;
       if (exp_count - zeros > 9) return false;
-      p += exp_count;
-      integer_literal = false;
     }
     const size_t digits = int_count + frac_count;
     p_ = p;

@@ -261,6 +261,28 @@ TEST(JsonSchemaOnePass, NumbersAreJudgedAsTheReferenceDoes) {
   }
 }
 
+// Number tokens checked from one vector load (16 bytes ahead) and byte by
+// byte (near the end of the text): the same verdicts.
+TEST(JsonSchemaOnePass, NumberTokensInAndOutOfTheVectorWindow) {
+  JsonSchemaValidator any = Compile("true");
+  JsonSchemaValidator bounded = Compile(R"({"items":{"type":"number","minimum":-1e6,"maximum":1e6}})");
+  const std::string padding(20, ' ');
+  for (const char* number : {"0", "-0", "7", "-12", "1.5", "-0.25", "10.99", "1e3", "1E+3", "2e-3", "-1.5E-2",
+                             "123456789012345", "0.000001", "999999.999999"}) {
+    for (const std::string& text : {"[" + std::string(number) + "]", "[" + std::string(number) + padding + "]",
+                                    "[" + std::string(number) + "," + std::string(number) + "]" + padding}) {
+      AgreeOnePass(any, text, true);
+      AgreeOnePass(bounded, text, true);
+    }
+  }
+  for (const char* number : {"01", "-", "+1", "1.", ".5", "1e", "1e+", "1.5.5", "1e5e5", "1-2", "1+2", "--1", "0x1",
+                             "1.e3", "-.5", "1E-", "00", "1234567890123456789012"}) {
+    for (const std::string& text : {"[" + std::string(number) + "]", "[" + std::string(number) + padding + "]"}) {
+      AgreeOnePass(any, text, false);
+    }
+  }
+}
+
 TEST(JsonSchemaOnePass, StringsAcrossVectorBlocks) {
   JsonSchemaValidator v = Compile(R"({"type":"string","maxLength":40})");
   // A special byte at every offset of a 16-byte block, and the end quote too.
