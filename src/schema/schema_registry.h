@@ -243,8 +243,10 @@ class SchemaRegistry {
   // Whether a big batch starting with `first` is worth sharing with helper
   // threads (JSON Schema: yes; Avro: no).
   bool WorthSharing(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy, std::string_view first);
+  // A valid payload adds 1 to *valid (the caller adds it to
+  // target.validations); other outcomes are counted here.
   Status ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
-                            int32_t id, FramedTarget& target, std::string_view payload);
+                            int32_t id, FramedTarget& target, std::string_view payload, uint64_t* valid);
   // ValidateFramedBatch over payloads[begin, end) on the calling thread, with
   // its own schema-id resolution; *failed_index is absolute.
   Status ValidateFramedRange(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
