@@ -482,13 +482,10 @@ struct ThreadParser {
   bool ready = parser.allocate(16 * 1024, 32) == simdjson::SUCCESS;
 };
 
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-
-// boost::json rejects a number whose exponent overflows 32 bits ("exponent
-// overflow": 1e9999999999), where simdjson reads 0e9999999999 as 0 (found by
-// fuzz/json_schema_fuzz.cc). A text with an exponent of more than 9
-// significant digits is left to boost::json. memchr is vectorized; a false
-// hit (inside a string) only costs the boost::json pass.
+// simdjson reads 0e9999999999 as 0 where boost::json reports an exponent
+// overflow (ExponentLeftToReference): a text with such an exponent is left
+// to boost::json. memchr is vectorized; a false hit (inside a string) only
+// costs the boost::json pass.
 bool HasLongExponent(std::string_view t) {
   const char* const begin = t.data();
   const char* const end = begin + t.size();
@@ -500,10 +497,9 @@ bool HasLongExponent(std::string_view t) {
       if (!after_digit) continue;
       const char* q = p;
       if (q < end && (*q == '+' || *q == '-')) ++q;
-      while (q < end && *q == '0') ++q;
       const char* digits = q;
       while (q < end && IsAsciiDigit(*q)) ++q;
-      if (q - digits > 9) return true;
+      if (ExponentLeftToReference(digits, static_cast<size_t>(q - digits))) return true;
     }
   }
   return false;

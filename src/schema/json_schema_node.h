@@ -121,6 +121,19 @@ inline bool StringKeywordsHold(const Node* n, std::string_view s) {
   return !n->pattern || n->pattern->Search(s);
 }
 
+inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// boost::json, the reference, rejects a number whose exponent overflows 32
+// bits ("exponent overflow": 1e999999999 is infinity, 1e9999999999 an
+// error; found by fuzz/json_schema_fuzz.cc). Both yes/no passes leave an
+// exponent with more than 9 significant digits (`count` digits at `digits`,
+// after the sign) to it.
+inline bool ExponentLeftToReference(const char* digits, size_t count) {
+  size_t zeros = 0;
+  while (zeros < count && digits[zeros] == '0') ++zeros;
+  return count - zeros > 9;
+}
+
 // minimum, maximum, exclusiveMinimum, exclusiveMaximum and multipleOf over a
 // number's value; `integral` is JSON Schema's "is an integer" (1.0 is).
 // Shared by the two yes/no passes so that they judge a number the same way.

@@ -344,7 +344,7 @@ class StreamPass {
     return true;
   }
 
-  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+  static bool IsDigit(char c) { return IsAsciiDigit(c); }
 
   // A number token that ends within the 16 bytes at `start`, checked from
   // byte-class masks of one vector load: the end of each digit run is a
@@ -474,14 +474,7 @@ class StreamPass {
       }
     }
     integer_literal = frac_count == 0 && exp_count == 0;
-    if (exp_count != 0) {
-      // boost::json rejects an exponent beyond 32 bits ("exponent
-      // overflow"; 1e999999999 is infinity, 1e9999999999 an error): with
-      // more than 9 significant exponent digits the reference decides.
-      size_t zeros = 0;
-      while (zeros < exp_count && exp_digits[zeros] == '0') ++zeros;
-      if (exp_count - zeros > 9) return false;
-    }
+    if (exp_count != 0 && ExponentLeftToReference(exp_digits, exp_count)) return false;
     const size_t digits = int_count + frac_count;
     p_ = p;
     if (n->enum_values) return false;  // all-string enum
