@@ -866,11 +866,20 @@ class BinaryCheck {
  public:
   explicit BinaryCheck(std::string_view b)
       : p_(reinterpret_cast<const uint8_t*>(b.data())), end_(p_ + b.size()) {}
-  bool Datum(const AvroNode* root) { return Walk(root, 0) && p_ == end_; }
+  bool Datum(const AvroNode* root) { return Child(root, 0) && p_ == end_; }
 
  private:
-  bool Walk(const AvroNode* n, int depth) {
-    if (depth > 256) return false;
+  static bool IsScalar(AvroType t) {
+    return t != AvroType::kRecord && t != AvroType::kArray && t != AvroType::kMap && t != AvroType::kUnion;
+  }
+
+  // A field, item or branch: scalars (most of a record's values) are
+  // checked here without the recursive call and switch of Complex.
+  [[gnu::always_inline]] inline bool Child(const AvroNode* n, int depth) {
+    return IsScalar(n->type) ? Scalar(n) : Complex(n, depth);
+  }
+
+  [[gnu::always_inline]] inline bool Scalar(const AvroNode* n) {
     int64_t v;
     switch (n->type) {
       case AvroType::kNull: return true;
@@ -886,6 +895,14 @@ class BinaryCheck {
       case AvroType::kBytes:
       case AvroType::kString: return Long(&v) && v >= 0 && Advance(static_cast<uint64_t>(v));
       case AvroType::kEnum: return Long(&v) && v >= 0 && static_cast<uint64_t>(v) < n->symbols.size();
+      default: return false;
+    }
+  }
+
+  bool Complex(const AvroNode* n, int depth) {
+    if (depth > 256) return false;
+    int64_t v;
+    switch (n->type) {
       case AvroType::kArray:
       case AvroType::kMap:
         for (;;) {
@@ -901,28 +918,38 @@ class BinaryCheck {
             if (n->type == AvroType::kMap && !(Long(&v) && v >= 0 && Advance(static_cast<uint64_t>(v)))) {
               return false;
             }
-            if (!Walk(n->items, depth + 1)) return false;
+            if (!Child(n->items, depth + 1)) return false;
           }
         }
       case AvroType::kRecord:
         for (const auto& f : n->fields) {
-          if (!Walk(f.type, depth + 1)) return false;
+          if (!Child(f.type, depth + 1)) return false;
         }
         return true;
       case AvroType::kUnion:
         return Long(&v) && v >= 0 && static_cast<uint64_t>(v) < n->branches.size() &&
-               Walk(n->branches[static_cast<size_t>(v)], depth + 1);
+               Child(n->branches[static_cast<size_t>(v)], depth + 1);
+      default: return false;
     }
-    return false;
   }
   bool Advance(uint64_t n) {
     if (n > static_cast<uint64_t>(end_ - p_)) return false;
     p_ += n;
     return true;
   }
-  // Zig-zag varint, at most 10 bytes (as Decoder::Long: a 10th byte may
-  // carry bits past 64, which are dropped).
-  bool Long(int64_t* out) {
+  // Zig-zag varint. One byte (counts, lengths, small ints, enum and union
+  // indexes: most varints of an event) is decided inline.
+  [[gnu::always_inline]] inline bool Long(int64_t* out) {
+    if (p_ != end_ && *p_ < 0x80) {
+      const uint64_t z = *p_++;
+      *out = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+      return true;
+    }
+    return LongSlow(out);
+  }
+  // At most 10 bytes (as Decoder::Long: a 10th byte may carry bits past
+  // 64, which are dropped).
+  bool LongSlow(int64_t* out) {
     uint64_t z = 0;
     for (int shift = 0; shift < 70; shift += 7) {
       if (p_ == end_) return false;
