@@ -88,15 +88,19 @@ uint64_t NameHead(const char* s, size_t size, const char* end) {
   return head;
 }
 
+// The cursor is passed and returned by value (nullptr: rejected or not
+// decided here) rather than kept in a member: a member lives in memory
+// across every call the compiler cannot see into (the recursion, the
+// keyword checks), so each value paid a store and a reload of it on the
+// chain of dependent loads that bounds this pass. As a local it stays in a
+// register. About 3 % per event in schema_bench (run L, docs/benchmarks.md).
 class StreamPass {
  public:
-  StreamPass(const char* begin, const char* end) : p_(begin), end_(end) {}
+  explicit StreamPass(const char* end) : end_(end) {}
 
-  bool Document(const Node* root) {
-    SkipSpace();
-    if (!Value(root, 0)) return false;
-    SkipSpace();
-    return p_ == end_;
+  bool Document(const Node* root, const char* p) const {
+    p = Value(root, SkipSpace(p), 0);
+    return p != nullptr && SkipSpace(p) == end_;
   }
 
  private:
@@ -107,12 +111,13 @@ class StreamPass {
     std::string_view view() const { return {data, size}; }
   };
 
-  void SkipSpace() {
+  [[gnu::always_inline]] inline const char* SkipSpace(const char* p) const {
     // Compact JSON has no whitespace: one compare decides most calls.
-    while (p_ < end_ && static_cast<unsigned char>(*p_) <= ' ' &&
-           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
-      ++p_;
+    while (p < end_ && static_cast<unsigned char>(*p) <= ' ' &&
+           (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+      ++p;
     }
+    return p;
   }
 
   // Follows $ref (bounded: a cycle of references never reaches a value).
@@ -126,66 +131,66 @@ class StreamPass {
 
   static bool TypeAllows(const Node* n, uint8_t bit) { return n->types == 0 || (n->types & bit) != 0; }
 
-  bool Value(const Node* n, int depth) {
+  const char* Value(const Node* n, const char* p, int depth) const {
     n = Resolve(n);
-    if (n == nullptr || n->bool_schema == 0) return false;
-    if (p_ == end_) return false;
-    switch (*p_) {
+    if (n == nullptr || n->bool_schema == 0 || p == end_) return nullptr;
+    switch (*p) {
       case '{':
-        if (!TypeAllows(n, kObjectBit) || n->enum_values) return false;
-        return Object(n, depth + 1);
+        if (!TypeAllows(n, kObjectBit) || n->enum_values) return nullptr;
+        return Object(n, p, depth + 1);
       case '[':
-        if (!TypeAllows(n, kArrayBit) || n->enum_values) return false;
-        return Array(n, depth + 1);
-      case '"': return StringValue(n);
-      case 't': return Literal("true", 4) && TypeAllows(n, kBoolBit) && !n->enum_values;
-      case 'f': return Literal("false", 5) && TypeAllows(n, kBoolBit) && !n->enum_values;
-      case 'n': return Literal("null", 4) && TypeAllows(n, kNullBit) && !n->enum_values;
-      default: return Number(n);
+        if (!TypeAllows(n, kArrayBit) || n->enum_values) return nullptr;
+        return Array(n, p, depth + 1);
+      case '"': return StringValue(n, p);
+      case 't': return TypeAllows(n, kBoolBit) && !n->enum_values ? Literal(p, "true", 4) : nullptr;
+      case 'f': return TypeAllows(n, kBoolBit) && !n->enum_values ? Literal(p, "false", 5) : nullptr;
+      case 'n': return TypeAllows(n, kNullBit) && !n->enum_values ? Literal(p, "null", 4) : nullptr;
+      default: return Number(n, p);
     }
   }
 
-  // A member or item value. Strings and numbers against a plain node (no
-  // $ref, not a boolean schema), the bulk of an event, are checked here
-  // without the recursive call of Value.
-  [[gnu::always_inline]] inline bool Child(const Node* n, int depth) {
-    if (!n->has_ref && n->bool_schema < 0 && p_ < end_) {
-      const char c = *p_;
-      if (c == '"') return StringValue(n);
-      if (c == '-' || IsDigit(c)) return Number(n);
+  // A member or item value. Strings, numbers and objects (arrays of
+  // records) against a plain node (no $ref, not a boolean schema), the bulk
+  // of an event, are checked here without Value's $ref walk and switch.
+  [[gnu::always_inline]] inline const char* Child(const Node* n, const char* p, int depth) const {
+    if (!n->has_ref && n->bool_schema < 0 && p < end_) {
+      const char c = *p;
+      if (c == '"') return StringValue(n, p);
+      if (c == '-' || IsDigit(c)) return Number(n, p);
+      if (c == '{' && TypeAllows(n, kObjectBit) && !n->enum_values) return Object(n, p, depth + 1);
     }
-    return Value(n, depth);
+    return Value(n, p, depth);
   }
 
-  bool Literal(const char* word, size_t size) {
-    if (static_cast<size_t>(end_ - p_) < size || std::memcmp(p_, word, size) != 0) return false;
-    p_ += size;
-    return true;
+  const char* Literal(const char* p, const char* word, size_t size) const {
+    if (static_cast<size_t>(end_ - p) < size || std::memcmp(p, word, size) != 0) return nullptr;
+    return p + size;
   }
 
   // After a member or an item: ',' and more to come, or the closing
-  // bracket; anything else is not JSON.
+  // bracket; anything else is not JSON. Returns the position after it.
   enum class After { kMore, kClosed, kBad };
-  [[gnu::always_inline]] inline After Separator(char close) {
-    SkipSpace();
-    if (p_ == end_) return After::kBad;
-    if (*p_ == ',') {
-      ++p_;
-      SkipSpace();
-      return After::kMore;
+  [[gnu::always_inline]] inline const char* Separator(const char* p, char close, After* after) const {
+    p = SkipSpace(p);
+    if (p == end_) {
+      *after = After::kBad;
+      return p;
     }
-    if (*p_ != close) return After::kBad;
-    ++p_;
-    return After::kClosed;
+    if (*p == ',') {
+      *after = After::kMore;
+      return SkipSpace(p + 1);
+    }
+    *after = *p == close ? After::kClosed : After::kBad;
+    return p + 1;
   }
 
-  bool Object(const Node* n, int depth) {
-    if (depth > kMaxDepth) return false;
-    ++p_;  // '{'
-    SkipSpace();
+  const char* Object(const Node* n, const char* p, int depth) const {
+    if (depth > kMaxDepth) return nullptr;
+    const char* const end = end_;
+    p = SkipSpace(p + 1);  // after '{'
     uint64_t seen = 0;
-    if (p_ < end_ && *p_ == '}') {
-      ++p_;
+    if (p < end && *p == '}') {
+      ++p;
     } else {
       const size_t np = n->properties.size();
       size_t hint = 0;  // members usually come in the schema's property order
@@ -195,37 +200,38 @@ class StreamPass {
         // two word compares (Node::quoted_names). The position after it is
         // then known without reading the text, which breaks the chain of
         // dependent loads a scan of the name would add to every member.
-        if (np != 0 && end_ - p_ >= 16 && n->quoted_names[hint].len != 0) {
+        if (np != 0 && end - p >= 16 && n->quoted_names[hint].len != 0) {
           const Node::QuotedName& q = n->quoted_names[hint];
           uint64_t lo, hi;
-          std::memcpy(&lo, p_, 8);
-          std::memcpy(&hi, p_ + 8, 8);
+          std::memcpy(&lo, p, 8);
+          std::memcpy(&hi, p + 8, 8);
           if (((lo ^ q.lo) & q.lo_mask) == 0 && ((hi ^ q.hi) & q.hi_mask) == 0) {
-            p_ += q.len;
             value_node = n->properties[hint].second;
             seen |= uint64_t{1} << hint;
             hint = hint + 1 < np ? hint + 1 : 0;
-            SkipSpace();
-            if (!Child(value_node, depth)) return false;
-            const After after = Separator('}');
-            if (after == After::kBad) return false;
+            p = Child(value_node, SkipSpace(p + q.len), depth);
+            if (p == nullptr) return nullptr;
+            After after;
+            p = Separator(p, '}', &after);
+            if (after == After::kBad) return nullptr;
             if (after == After::kClosed) break;
             continue;
           }
         }
-        if (p_ == end_ || *p_ != '"') return false;
+        if (p == end || *p != '"') return nullptr;
         Text name;
-        if (!ScanString(&name) || name.escaped) return false;
-        if (p_ < end_ && *p_ == ':') {  // compact JSON: no SkipSpace calls
-          ++p_;
+        p = ScanString(p, &name);
+        if (p == nullptr || name.escaped) return nullptr;
+        if (p < end && *p == ':') {  // compact JSON: no SkipSpace calls
+          ++p;
         } else {
-          SkipSpace();
-          if (p_ == end_ || *p_ != ':') return false;
-          ++p_;
+          p = SkipSpace(p);
+          if (p == end || *p != ':') return nullptr;
+          ++p;
         }
-        SkipSpace();
+        p = SkipSpace(p);
         if (np != 0) {
-          const uint64_t head = NameHead(name.data, name.size, end_);
+          const uint64_t head = NameHead(name.data, name.size, end);
           for (size_t t = 0; t < np; ++t) {
             const size_t i = hint + t < np ? hint + t : hint + t - np;
             const std::string& prop = n->properties[i].first;
@@ -238,51 +244,56 @@ class StreamPass {
             }
           }
         }
-        if (!Child(value_node != nullptr ? value_node : &any_, depth)) return false;
-        const After after = Separator('}');
-        if (after == After::kBad) return false;
+        p = Child(value_node != nullptr ? value_node : &any_, p, depth);
+        if (p == nullptr) return nullptr;
+        After after;
+        p = Separator(p, '}', &after);
+        if (after == After::kBad) return nullptr;
         if (after == After::kClosed) break;
       }
     }
-    return (seen & n->required_mask) == n->required_mask;
+    return (seen & n->required_mask) == n->required_mask ? p : nullptr;
   }
 
-  bool Array(const Node* n, int depth) {
-    if (depth > kMaxDepth) return false;
-    ++p_;  // '['
-    SkipSpace();
+  const char* Array(const Node* n, const char* p, int depth) const {
+    if (depth > kMaxDepth) return nullptr;
+    p = SkipSpace(p + 1);  // after '['
     const Node* item = n->items != nullptr ? n->items : &any_;
     uint64_t count = 0;
-    if (p_ < end_ && *p_ == ']') {
-      ++p_;
+    if (p < end_ && *p == ']') {
+      ++p;
     } else {
       for (;;) {
-        if (!Child(item, depth)) return false;
+        p = Child(item, p, depth);
+        if (p == nullptr) return nullptr;
         ++count;
-        const After after = Separator(']');
-        if (after == After::kBad) return false;
+        After after;
+        p = Separator(p, ']', &after);
+        if (after == After::kBad) return nullptr;
         if (after == After::kClosed) break;
       }
     }
-    if (n->max_items && count > *n->max_items) return false;
-    return !n->min_items || count >= *n->min_items;
+    if (n->max_items && count > *n->max_items) return nullptr;
+    return !n->min_items || count >= *n->min_items ? p : nullptr;
   }
 
-  [[gnu::always_inline]] inline bool StringValue(const Node* n) {
+  [[gnu::always_inline]] inline const char* StringValue(const Node* n, const char* p) const {
     Text s;
-    if (!ScanString(&s) || !TypeAllows(n, kStringBit)) return false;
+    p = ScanString(p, &s);
+    if (p == nullptr || !TypeAllows(n, kStringBit)) return nullptr;
     const bool reads_content = n->enum_values || n->pattern || n->min_length || n->max_length;
-    if (!reads_content) return true;
-    if (s.escaped) return false;  // decided by the DOM pass, which unescapes
-    return StringKeywordsHold(n, s.view());
+    if (!reads_content) return p;
+    if (s.escaped) return nullptr;  // decided by the DOM pass, which unescapes
+    return StringKeywordsHold(n, s.view()) ? p : nullptr;
   }
 
-  // At the opening quote. Leaves p_ after the closing quote; *out is the
-  // raw content. Rejects control characters and bad escapes; a \u escape
-  // of a surrogate is left to the reference. (UTF-8 was validated for the
-  // whole text up front.)
-  [[gnu::always_inline]] inline bool ScanString(Text* out) {
-    const char* const start = ++p_;
+  // At the opening quote. Returns the position after the closing quote;
+  // *out is the raw content. Rejects control characters and bad escapes; a
+  // \u escape of a surrogate is left to the reference. (UTF-8 was validated
+  // for the whole text up front.)
+  [[gnu::always_inline]] inline const char* ScanString(const char* p, Text* out) const {
+    const char* const end = end_;
+    const char* const start = ++p;
     bool escaped = false;
     for (;;) {
       // Find the next '"', '\\' or control character: 16 bytes at a time
@@ -292,56 +303,55 @@ class StreamPass {
       const __m128i backslash = _mm_set1_epi8('\\');
       const __m128i below_space = _mm_set1_epi8(0x1f);
       for (;;) {
-        if (end_ - p_ < 16) {
-          while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+        if (end - p < 16) {
+          while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
           break;
         }
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         const __m128i stop = _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
             _mm_cmpeq_epi8(_mm_max_epu8(x, below_space), below_space));
         const int stop_mask = _mm_movemask_epi8(stop);
         if (stop_mask != 0) {
-          p_ += __builtin_ctz(static_cast<unsigned>(stop_mask));
+          p += __builtin_ctz(static_cast<unsigned>(stop_mask));
           break;
         }
-        p_ += 16;
+        p += 16;
       }
 #else
-      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+      while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
 #endif
-      if (p_ == end_) return false;
-      const char c = *p_;
+      if (p == end) return nullptr;
+      const char c = *p;
       if (c == '"') break;
-      if (c != '\\') return false;  // a control character
+      if (c != '\\') return nullptr;  // a control character
       // A backslash escape.
       escaped = true;
-      if (end_ - p_ < 2) return false;
-      const char e = p_[1];
+      if (end - p < 2) return nullptr;
+      const char e = p[1];
       if (e == 'u') {
-        if (end_ - p_ < 6) return false;
+        if (end - p < 6) return nullptr;
         unsigned code = 0;
         for (int i = 2; i < 6; ++i) {
-          const char h = p_[i];
+          const char h = p[i];
           unsigned d;
           if (h >= '0' && h <= '9') d = static_cast<unsigned>(h - '0');
           else if (h >= 'a' && h <= 'f') d = static_cast<unsigned>(h - 'a' + 10);
           else if (h >= 'A' && h <= 'F') d = static_cast<unsigned>(h - 'A' + 10);
-          else return false;
+          else return nullptr;
           code = code * 16 + d;
         }
-        if (code >= 0xD800 && code <= 0xDFFF) return false;  // pairs: the reference decides
-        p_ += 6;
+        if (code >= 0xD800 && code <= 0xDFFF) return nullptr;  // pairs: the reference decides
+        p += 6;
       } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
                  e == 't') {
-        p_ += 2;
+        p += 2;
       } else {
-        return false;
+        return nullptr;
       }
     }
-    *out = Text{start, static_cast<size_t>(p_ - start), escaped};
-    ++p_;  // closing quote
-    return true;
+    *out = Text{start, static_cast<size_t>(p - start), escaped};
+    return p + 1;  // after the closing quote
   }
 
   static bool IsDigit(char c) { return IsAsciiDigit(c); }
@@ -352,9 +362,12 @@ class StreamPass {
   // of one per digit run. Returns false when the token does not fit (the
   // caller then walks it run by run) or is not RFC 8259 grammar (the
   // caller's walk rejects it too).
-  bool NumberTokenInOneVector(const char* start, bool negative, size_t* int_count, const char** frac_digits,
-                              size_t* frac_count, const char** exp_digits, size_t* exp_count, bool* exp_negative,
-                              const char** token_end) const {
+  // Inlined: its eight results then stay in registers (a call passed them
+  // through memory, on the chain to the next token).
+  [[gnu::always_inline]] inline bool NumberTokenInOneVector(const char* start, bool negative, size_t* int_count,
+                                                            const char** frac_digits, size_t* frac_count,
+                                                            const char** exp_digits, size_t* exp_count,
+                                                            bool* exp_negative, const char** token_end) const {
 #if defined(__SSE2__)
     if (end_ - start < 16) return false;
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start));
@@ -433,8 +446,7 @@ class StreamPass {
   // digits is an exact double, and so is 10^k for k <= 22, so one multiply
   // or divide rounds correctly (Clinger's fast path). Other values go
   // through std::from_chars.
-  [[gnu::always_inline]] inline bool Number(const Node* n) {
-    const char* p = p_;
+  [[gnu::always_inline]] inline const char* Number(const Node* n, const char* p) const {
     const char* const end = end_;
     const char* const start = p;
     const bool negative = *p == '-';  // Value() checked p < end
@@ -454,13 +466,13 @@ class StreamPass {
       frac_count = exp_count = 0;
       exp_negative = false;
       int_count = DigitRun(p, end);
-      if (int_count == 0 || (*p == '0' && int_count > 1)) return false;  // leading zeros are not JSON
+      if (int_count == 0 || (*p == '0' && int_count > 1)) return nullptr;  // leading zeros are not JSON
       p += int_count;
       frac_digits = p;
       if (p < end && *p == '.') {
         frac_digits = ++p;
         frac_count = DigitRun(p, end);
-        if (frac_count == 0) return false;
+        if (frac_count == 0) return nullptr;
         p += frac_count;
       }
       exp_digits = p;
@@ -469,30 +481,30 @@ class StreamPass {
         if (p < end && (*p == '+' || *p == '-')) exp_negative = *p++ == '-';
         exp_digits = p;
         exp_count = DigitRun(p, end);
-        if (exp_count == 0) return false;
+        if (exp_count == 0) return nullptr;
         p += exp_count;
       }
     }
     integer_literal = frac_count == 0 && exp_count == 0;
-    if (exp_count != 0 && ExponentLeftToReference(exp_digits, exp_count)) return false;
+    if (exp_count != 0 && ExponentLeftToReference(exp_digits, exp_count)) return nullptr;
     const size_t digits = int_count + frac_count;
-    p_ = p;
-    if (n->enum_values) return false;  // all-string enum
+    const char* const after = p;
+    if (n->enum_values) return nullptr;  // all-string enum
     const bool number_ok = n->types == 0 || (n->types & kNumberBit) != 0;
     const bool needs_integer = !number_ok && (n->types & kIntegerBit) != 0;
-    if (!number_ok && !needs_integer) return false;
+    if (!number_ok && !needs_integer) return nullptr;
     const bool needs_value = (n->fast_keywords & kNumberKeywords) != 0;
     // boost::json accepts every number the grammar does (1e999 becomes
     // infinity), so with no keyword to check the grammar is enough.
-    if (!needs_value && !needs_integer) return true;
-    if (integer_literal && !needs_value) return digits <= 18;
+    if (!needs_value && !needs_integer) return after;
+    if (integer_literal && !needs_value) return digits <= 18 ? after : nullptr;
     // More than 15 significant digits: see the file comment. (Leading
     // zeros count while they make the literal longer than 19 digits.)
-    if (digits > 19) return false;
+    if (digits > 19) return nullptr;
     uint64_t mantissa = 0;
     for (size_t i = 0; i < int_count; ++i) mantissa = mantissa * 10 + static_cast<uint64_t>(int_digits[i] - '0');
     for (size_t i = 0; i < frac_count; ++i) mantissa = mantissa * 10 + static_cast<uint64_t>(frac_digits[i] - '0');
-    if (mantissa >= 1000000000000000u) return false;
+    if (mantissa >= 1000000000000000u) return nullptr;
     int exponent = 0;
     for (size_t i = 0; i < exp_count && exponent < 100000; ++i) exponent = exponent * 10 + (exp_digits[i] - '0');
     if (exp_negative) exponent = -exponent;
@@ -507,19 +519,18 @@ class StreamPass {
       d = static_cast<double>(mantissa) / kPow10[-scale];
     } else {
       const auto [stop, ec] = std::from_chars(start + negative, p, d);
-      if (ec != std::errc() || stop != p) return false;
+      if (ec != std::errc() || stop != p) return nullptr;
     }
     if (negative) d = -d;
-    if (!std::isfinite(d)) return false;
+    if (!std::isfinite(d)) return nullptr;
     // std::floor is a libm call on baseline x86-64 (no SSE4.1 roundsd); a
     // double of magnitude >= 2^53 is always an integer.
     const bool integral =
         integer_literal || std::fabs(d) >= 9007199254740992.0 || static_cast<double>(static_cast<int64_t>(d)) == d;
-    if (needs_integer && !integral) return false;
-    return !needs_value || NumberKeywordsHold(n, d, integral);
+    if (needs_integer && !integral) return nullptr;
+    return !needs_value || NumberKeywordsHold(n, d, integral) ? after : nullptr;
   }
 
-  const char* p_;
   const char* const end_;
   static const Node any_;  // no keywords: any JSON value
 };
@@ -538,8 +549,7 @@ bool IsValidJsonStream(const Node* root, std::string_view text) {
   // path): outside strings any byte >= 0x80 is a grammar error the scan
   // finds anyway, so strings need no per-byte tracking.
   if (!simdjson::validate_utf8(text.data(), text.size())) return false;
-  StreamPass pass(text.data(), text.data() + text.size());
-  return pass.Document(root);
+  return StreamPass(text.data() + text.size()).Document(root, text.data());
 }
 
 }  // namespace meshd::schema::detail
