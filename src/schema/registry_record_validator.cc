@@ -2,8 +2,12 @@
 
 namespace meshd::schema {
 
-bool RegistryRecordValidator::Enabled(const std::string&, const storage::TopicConfig& config) const {
-  return TopicSchemaPolicy::FromConfig(config).mode != ValidationMode::kNone;
+bool RegistryRecordValidator::Enabled(const std::string& topic, const storage::TopicConfig& config) const {
+  return TopicSchemaPolicy::FromConfig(config).mode != ValidationMode::kNone || KeysEnabled(topic, config);
+}
+
+bool RegistryRecordValidator::KeysEnabled(const std::string&, const storage::TopicConfig& config) const {
+  return TopicSchemaPolicy::FromConfig(config, /*is_key=*/true).mode != ValidationMode::kNone;
 }
 
 Status RegistryRecordValidator::Validate(const std::string& topic, const storage::TopicConfig& config,
@@ -14,6 +18,12 @@ Status RegistryRecordValidator::Validate(const std::string& topic, const storage
 Status RegistryRecordValidator::ValidateBatch(const std::string& topic, const storage::TopicConfig& config,
                                               std::span<const std::string_view> values, size_t* failed_index) {
   return registry_.ValidateFramedBatch(topic, /*is_key=*/false, TopicSchemaPolicy::FromConfig(config), values,
+                                       failed_index);
+}
+
+Status RegistryRecordValidator::ValidateKeyBatch(const std::string& topic, const storage::TopicConfig& config,
+                                                 std::span<const std::string_view> keys, size_t* failed_index) {
+  return registry_.ValidateFramedBatch(topic, /*is_key=*/true, TopicSchemaPolicy::FromConfig(config, true), keys,
                                        failed_index);
 }
 

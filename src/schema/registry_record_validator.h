@@ -18,11 +18,15 @@ class RegistryRecordValidator final : public kafka::RecordValidator {
   explicit RegistryRecordValidator(SchemaRegistry& registry) : registry_(registry) {}
 
   bool Enabled(const std::string& topic, const storage::TopicConfig& config) const override;
+  bool KeysEnabled(const std::string& topic, const storage::TopicConfig& config) const override;
   Status Validate(const std::string& topic, const storage::TopicConfig& config, std::string_view value) override;
   // The topic's policy is read from its config once per partition batch, and
   // the registry resolves each schema id once per batch.
   Status ValidateBatch(const std::string& topic, const storage::TopicConfig& config,
                        std::span<const std::string_view> values, size_t* failed_index) override;
+  // Keys against the key subject (`<topic>-key` under TopicName).
+  Status ValidateKeyBatch(const std::string& topic, const storage::TopicConfig& config,
+                          std::span<const std::string_view> keys, size_t* failed_index) override;
 
  private:
   SchemaRegistry& registry_;

@@ -107,9 +107,9 @@ std::string_view RegistryModeName(RegistryMode m) {
   return "READWRITE";
 }
 
-TopicSchemaPolicy TopicSchemaPolicy::FromConfig(const storage::TopicConfig& config) {
+TopicSchemaPolicy TopicSchemaPolicy::FromConfig(const storage::TopicConfig& config, bool is_key) {
   TopicSchemaPolicy p;
-  if (auto it = config.raw.find("schema.validation"); it != config.raw.end()) {
+  if (auto it = config.raw.find(is_key ? "schema.key.validation" : "schema.validation"); it != config.raw.end()) {
     if (it->second == "warn") p.mode = ValidationMode::kWarn;
     if (it->second == "strict") p.mode = ValidationMode::kStrict;
   }

@@ -89,13 +89,15 @@ std::optional<RegistryMode> ParseRegistryMode(std::string_view s);
 std::string_view RegistryModeName(RegistryMode m);
 
 // How a topic enforces schemas on publish (topic configs schema.validation
-// and schema.subject.strategy).
+// for values, schema.key.validation for Kafka record keys, and
+// schema.subject.strategy for both).
 enum class ValidationMode { kNone, kWarn, kStrict };
 enum class SubjectStrategy { kTopicName, kRecordName, kTopicRecordName };
 struct TopicSchemaPolicy {
   ValidationMode mode = ValidationMode::kNone;
   SubjectStrategy strategy = SubjectStrategy::kTopicName;
-  static TopicSchemaPolicy FromConfig(const storage::TopicConfig& config);
+  // The policy for record values, or with `is_key` for record keys.
+  static TopicSchemaPolicy FromConfig(const storage::TopicConfig& config, bool is_key = false);
 };
 
 class SchemaRegistry {

@@ -41,6 +41,7 @@ Status SetInt32(const std::string& key, const std::string& value, int64_t min, i
 bool IsPassthroughKey(const std::string& key) {
   static const char* const kKeys[] = {
       "schema.validation",        // schema enforcement on publish (schema component)
+      "schema.key.validation",    // the same for Kafka record keys (schema component)
       "schema.subject.strategy",  // subject name strategy for that check (schema component)
       "compression.type",    // accepted for Kafka admin clients; batches are stored as produced
       "min.insync.replicas", // accepted for Kafka admin clients; single node
@@ -108,7 +109,7 @@ Status TopicConfig::Set(const std::string& key, const std::string& value) {
     MESHD_TRY(SetInt32(key, value, 0, &max_message_bytes));
   } else if (key == "index.interval.bytes") {
     MESHD_TRY(SetInt32(key, value, 0, &index_interval_bytes));
-  } else if (key == "schema.validation") {
+  } else if (key == "schema.validation" || key == "schema.key.validation") {
     if (value != "none" && value != "warn" && value != "strict") {
       return BadValue(key, value, "none, warn or strict");
     }

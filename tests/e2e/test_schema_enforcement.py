@@ -6,7 +6,8 @@ produces valid records through meshd's Kafka listener; a Confluent-framed
 record that violates the schema, and an unframed one, are rejected with
 INVALID_RECORD; a JSONDeserializer consumer reads the valid ones back; an
 incompatible new schema version gets HTTP 409 through SchemaRegistryClient;
-and over HTTP a bad event gets 422 while a good one is accepted.
+over HTTP a bad event gets 422 while a good one is accepted; and a topic with
+schema.key.validation=strict checks record keys against <topic>-key.
 
 Runs against $MESHD_BIN (default build/release/meshd).
 """
@@ -130,6 +131,46 @@ class SchemaEnforcementE2E(unittest.TestCase):
                  headers={"Content-Type": "application/cloudevents+json"})
         self.assertEqual(r.status, 200, r)
         wait_until(lambda: self.end_offset() == before + 1, timeout=10, what="good event stored")
+
+    def test_4_kafka_keys_validated_when_the_topic_asks(self):
+        """schema.key.validation=strict (Confluent Server's
+        confluent.key.schema.validation): keys are checked against
+        <topic>-key; values are not checked on this topic."""
+        topic = "crm.customer-events"
+        r = http("POST", self.m.http + "/v1/topics",
+                 {"name": topic, "partitions": 1, "config": {"schema.key.validation": "strict"}})
+        self.assertEqual(r.status, 201, r)
+        key_schema = json.dumps({"title": "CustomerKey", "type": "object",
+                                 "properties": {"customerId": {"type": "integer"}},
+                                 "required": ["customerId"]})
+        ser = JSONSerializer(key_schema, self.client)
+        producer = SerializingProducer({"bootstrap.servers": self.m.kafka, "key.serializer": ser,
+                                        "linger.ms": 0})
+        box = {}
+
+        def produce(p, **kw):
+            box.clear()
+            p.produce(topic, on_delivery=lambda err, msg: box.update(err=err), **kw)
+            self.assertEqual(p.flush(30), 0, "delivery report within 30s")
+            return box["err"]
+
+        self.assertIsNone(produce(producer, key={"customerId": 7}, value=b"any bytes: values unchecked"))
+        key_id = self.client.get_latest_version(topic + "-key").schema_id
+        raw = Producer({"bootstrap.servers": self.m.kafka, "linger.ms": 0, "message.send.max.retries": 0})
+        self.assertIsNone(produce(raw, value=b"no key: nothing to check"), "a null key is not validated")
+        bad_key = b"\x00" + key_id.to_bytes(4, "big") + json.dumps({"customerId": "seven"}).encode()
+        err = produce(raw, key=bad_key, value=b"v")
+        self.assertIsNotNone(err, "a key violating <topic>-key is rejected")
+        self.assertEqual(err.code(), KafkaError.INVALID_RECORD, err)
+        err = produce(raw, key=b"customer-7", value=b"v")
+        self.assertIsNotNone(err, "an unframed key is rejected")
+        self.assertEqual(err.code(), KafkaError.INVALID_RECORD, err)
+        r = http("GET", self.m.http + "/v1/topics/" + topic)
+        self.assertEqual(r.json()["partitions"][0]["end_offset"], 2, "only the two accepted records")
+        r = http("POST", self.m.http + "/v1/topics",
+                 {"name": "crm.bad-config", "partitions": 1, "config": {"schema.key.validation": "yes"}})
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("schema.key.validation", r.json()["message"])
 
 
 if __name__ == "__main__":

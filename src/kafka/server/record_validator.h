@@ -1,6 +1,7 @@
 #pragma once
-// RecordValidator: the hook through which Produce checks record values
-// against a topic's schema policy (topic config `schema.validation`). The
+// RecordValidator: the hook through which Produce checks record values and
+// keys against a topic's schema policy (topic configs `schema.validation`
+// and `schema.key.validation`). The
 // app supplies an implementation backed by the schema registry, so that
 // src/kafka does not depend on src/schema.
 //
@@ -19,9 +20,14 @@ namespace meshd::kafka {
 class RecordValidator {
  public:
   virtual ~RecordValidator() = default;
-  // True when records produced to `topic` (with `config`) must be validated.
-  // Checked once per partition batch so unvalidated topics skip decoding.
+  // True when records produced to `topic` (with `config`) must be validated
+  // (values, keys or both). Checked once per partition batch so unvalidated
+  // topics skip decoding.
   virtual bool Enabled(const std::string& topic, const storage::TopicConfig& config) const = 0;
+  // True when record keys must be validated too (ValidateKeyBatch).
+  virtual bool KeysEnabled(const std::string& /*topic*/, const storage::TopicConfig& /*config*/) const {
+    return false;
+  }
   // Validates one record value. A non-OK status rejects the partition's
   // batch with INVALID_RECORD; the message names what failed. (Warn-only
   // policies return OK after counting and logging.)
@@ -40,6 +46,12 @@ class RecordValidator {
         return s;
       }
     }
+    return Status::Ok();
+  }
+  // Validates the non-null keys of one partition batch, in order, as
+  // ValidateBatch does values. Called when KeysEnabled.
+  virtual Status ValidateKeyBatch(const std::string& /*topic*/, const storage::TopicConfig& /*config*/,
+                                  std::span<const std::string_view> /*keys*/, size_t* /*failed_index*/) {
     return Status::Ok();
   }
 };

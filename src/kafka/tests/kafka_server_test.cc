@@ -181,15 +181,32 @@ TEST_F(KafkaHandlerTest, ProduceErrors) {
   EXPECT_EQ(p.topics[0].partitions[0].error_code, Wire(ErrorCode::kInvalidTopicException));
 }
 
-// Stands in for the registry-backed validator: enabled by the topic config
-// schema.validation, rejects values containing "bad".
+// Stands in for the registry-backed validator: enabled by the topic configs
+// schema.validation (values) and schema.key.validation (keys), rejects
+// values and keys containing "bad".
 class FakeRecordValidator final : public RecordValidator {
  public:
-  bool Enabled(const std::string&, const storage::TopicConfig& config) const override {
-    return config.raw.count("schema.validation") > 0;
+  bool Enabled(const std::string& topic, const storage::TopicConfig& config) const override {
+    return config.raw.count("schema.validation") > 0 || KeysEnabled(topic, config);
   }
-  Status Validate(const std::string& topic, const storage::TopicConfig&,
+  bool KeysEnabled(const std::string&, const storage::TopicConfig& config) const override {
+    return config.raw.count("schema.key.validation") > 0;
+  }
+  Status ValidateKeyBatch(const std::string& topic, const storage::TopicConfig&,
+                          std::span<const std::string_view> keys, size_t* failed_index) override {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ++key_calls;
+      if (keys[i].find("bad") != std::string_view::npos) {
+        *failed_index = i;
+        return Status::InvalidArgument("key of a record for topic '" + topic + "' is bad");
+      }
+    }
+    return Status::Ok();
+  }
+  std::atomic<int> key_calls{0};
+  Status Validate(const std::string& topic, const storage::TopicConfig& config,
                   std::string_view value) override {
+    if (config.raw.count("schema.validation") == 0) return Status::Ok();  // as the registry's: mode none
     ++calls;
     if (value.find("bad") != std::string_view::npos) {
       return Status::InvalidArgument("value of a record for topic '" + topic + "' is bad");
@@ -226,6 +243,31 @@ TEST_F(KafkaHandlerTest, ProduceRejectsBatchWithInvalidRecordWhenTopicValidates)
   p = Call<ProduceResponse>(ProduceReq("plain", 0, mixed), 7);
   EXPECT_EQ(p.topics[0].partitions[0].error_code, 0) << "no policy, no validation";
   EXPECT_EQ(validator->calls.load(), before);
+}
+
+TEST_F(KafkaHandlerTest, ProduceValidatesKeysWhenTopicValidatesKeys) {
+  auto validator = std::make_shared<FakeRecordValidator>();
+  broker_->options.record_validator = validator;
+  auto cfg = storage::TopicConfig::FromMap({{"schema.key.validation", "strict"}});
+  ASSERT_TRUE(cfg.ok());
+  ASSERT_TRUE(log_->CreateTopic("keyed", 1, *cfg).ok());
+  auto end_offset = [&] { return log_->DescribeTopic("keyed")->partitions[0].end_offset; };
+
+  record::RecordBatchBuilder good;
+  good.Add(1000, std::string("good-key"), std::string("bad value, but values are not validated here"));
+  good.Add(1001, std::nullopt, std::string("no key: nothing to validate"));
+  auto p = Call<ProduceResponse>(ProduceReq("keyed", 0, good.Build()), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, 0);
+  EXPECT_EQ(validator->key_calls.load(), 1) << "one non-null key";
+  EXPECT_EQ(validator->calls.load(), 0) << "values are not validated on this topic";
+  EXPECT_EQ(end_offset(), 2);
+
+  record::RecordBatchBuilder bad;
+  bad.Add(1002, std::string("good-key"), std::string("v"));
+  bad.Add(1003, std::string("bad-key"), std::string("v"));
+  p = Call<ProduceResponse>(ProduceReq("keyed", 0, bad.Build()), 7);
+  EXPECT_EQ(p.topics[0].partitions[0].error_code, Wire(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(end_offset(), 2) << "the whole batch was rejected";
 }
 
 TEST_F(KafkaHandlerTest, IdempotentRetryGetsOriginalOffsetAndGapIsRejected) {

@@ -71,5 +71,20 @@ TEST(TopicConfigTest, FromMapIsAllOrNothing) {
   EXPECT_EQ(ok->ToMap()["schema.validation"], "strict");
 }
 
+TEST(TopicConfigTest, SchemaValidationModesForValuesAndKeys) {
+  for (const char* key : {"schema.validation", "schema.key.validation"}) {
+    TopicConfig c;
+    for (const char* mode : {"none", "warn", "strict"}) {
+      ASSERT_TRUE(c.Set(key, mode).ok()) << key << "=" << mode;
+      EXPECT_EQ(c.ToMap()[key], mode);
+    }
+    Status bad = c.Set(key, "lenient");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.message().find(key), std::string::npos) << bad.message();
+    EXPECT_NE(bad.message().find("none, warn or strict"), std::string::npos) << bad.message();
+    EXPECT_EQ(c.ToMap()[key], "strict") << "a rejected value leaves the config as it was";
+  }
+}
+
 }  // namespace
 }  // namespace meshd::storage

@@ -42,9 +42,10 @@ ErrorCode CheckRecords(const std::optional<std::string_view>& records) {
   return ErrorCode::kNone;
 }
 
-// Runs the schema validator over every data record of `batch`. kNone when
-// every value passes (tombstones are not validated: they delete, and carry
-// no payload to check).
+// Runs the schema validator over every data record of `batch`: the values,
+// and the keys when the topic validates keys too. kNone when every one
+// passes. Null values (tombstones: they delete, and carry no payload to
+// check) and null keys (no key: the partitioner's choice) are not validated.
 ErrorCode ValidateRecords(RecordValidator& validator, const std::string& topic,
                           int32_t partition, const storage::TopicConfig& config,
                           std::string_view batch) {
@@ -55,29 +56,34 @@ ErrorCode ValidateRecords(RecordValidator& validator, const std::string& topic,
   // record costs no allocation or copy here. Reused per I/O thread.
   thread_local std::string decompressed;
   thread_local std::vector<record::RecordView> records;
-  thread_local std::vector<std::string_view> values;
+  thread_local std::vector<std::string_view> fields;
   thread_local std::vector<size_t> record_index;
   if (Status d = record::DecodeRecordViews(batch, &decompressed, &records); !d.ok()) {
     logging::Get("kafka")->warn("produce rejected topic={} partition={}: {}", topic, partition, d.message());
     return ErrorCode::kCorruptMessage;
   }
-  values.clear();
-  record_index.clear();
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (!records[i].value) continue;
-    values.push_back(*records[i].value);
-    record_index.push_back(i);
-  }
-  size_t failed = 0;
-  Status s = validator.ValidateBatch(topic, config, values, &failed);
-  if (decompressed.capacity() > (1u << 20)) std::string().swap(decompressed);  // keep no huge buffer
-  if (!s.ok()) {
+  // One side of the records (values, or keys) through its check.
+  auto check = [&](bool keys) {
+    fields.clear();
+    record_index.clear();
+    for (size_t i = 0; i < records.size(); ++i) {
+      const auto& field = keys ? records[i].key : records[i].value;
+      if (!field) continue;
+      fields.push_back(*field);
+      record_index.push_back(i);
+    }
+    size_t failed = 0;
+    Status s = keys ? validator.ValidateKeyBatch(topic, config, fields, &failed)
+                    : validator.ValidateBatch(topic, config, fields, &failed);
+    if (s.ok()) return true;
     logging::Get("kafka")->warn(
         "produce rejected (INVALID_RECORD) topic={} partition={} record_index={}: {}", topic,
         partition, failed < record_index.size() ? record_index[failed] : failed, s.message());
-    return ErrorCode::kInvalidRecord;
-  }
-  return ErrorCode::kNone;
+    return false;
+  };
+  const bool ok = check(/*keys=*/false) && (!validator.KeysEnabled(topic, config) || check(/*keys=*/true));
+  if (decompressed.capacity() > (1u << 20)) std::string().swap(decompressed);  // keep no huge buffer
+  return ok ? ErrorCode::kNone : ErrorCode::kInvalidRecord;
 }
 
 // Runs the contract gate over the data records of `batch`. When some are
