@@ -107,16 +107,29 @@ std::string_view RegistryModeName(RegistryMode m) {
   return "READWRITE";
 }
 
+// meshd's own configs win; Confluent Server's names (validated by storage)
+// stand in when they are absent: confluent.<side>.schema.validation=true is
+// strict, and confluent.<side>.subject.name.strategy names a strategy class.
 TopicSchemaPolicy TopicSchemaPolicy::FromConfig(const storage::TopicConfig& config, bool is_key) {
   TopicSchemaPolicy p;
+  const char* side = is_key ? "key" : "value";
   if (auto it = config.raw.find(is_key ? "schema.key.validation" : "schema.validation"); it != config.raw.end()) {
     if (it->second == "warn") p.mode = ValidationMode::kWarn;
     if (it->second == "strict") p.mode = ValidationMode::kStrict;
+  } else if (auto c = config.raw.find(std::string("confluent.") + side + ".schema.validation");
+             c != config.raw.end() && c->second == "true") {
+    p.mode = ValidationMode::kStrict;
   }
+  std::string strategy;
   if (auto it = config.raw.find("schema.subject.strategy"); it != config.raw.end()) {
-    if (it->second == "RecordName") p.strategy = SubjectStrategy::kRecordName;
-    if (it->second == "TopicRecordName") p.strategy = SubjectStrategy::kTopicRecordName;
+    strategy = it->second;
+  } else if (auto c = config.raw.find(std::string("confluent.") + side + ".subject.name.strategy");
+             c != config.raw.end()) {
+    strategy = c->second.substr(c->second.rfind('.') + 1);  // the class name (npos + 1 = 0)
+    if (strategy.size() > 8 && strategy.ends_with("Strategy")) strategy.resize(strategy.size() - 8);
   }
+  if (strategy == "RecordName") p.strategy = SubjectStrategy::kRecordName;
+  if (strategy == "TopicRecordName") p.strategy = SubjectStrategy::kTopicRecordName;
   return p;
 }
 

@@ -42,6 +42,10 @@ bool IsPassthroughKey(const std::string& key) {
   static const char* const kKeys[] = {
       "schema.validation",        // schema enforcement on publish (schema component)
       "schema.key.validation",    // the same for Kafka record keys (schema component)
+      // Confluent Server's names for the same, accepted so that topics
+      // configured for Confluent keep their meaning (schema component).
+      "confluent.value.schema.validation", "confluent.key.schema.validation",
+      "confluent.value.subject.name.strategy", "confluent.key.subject.name.strategy",
       "schema.subject.strategy",  // subject name strategy for that check (schema component)
       "compression.type",    // accepted for Kafka admin clients; batches are stored as produced
       "min.insync.replicas", // accepted for Kafka admin clients; single node
@@ -116,6 +120,14 @@ Status TopicConfig::Set(const std::string& key, const std::string& value) {
   } else if (key == "schema.subject.strategy") {
     if (value != "TopicName" && value != "RecordName" && value != "TopicRecordName") {
       return BadValue(key, value, "TopicName, RecordName or TopicRecordName");
+    }
+  } else if (key == "confluent.value.schema.validation" || key == "confluent.key.schema.validation") {
+    if (value != "true" && value != "false") return BadValue(key, value, "true or false");
+  } else if (key == "confluent.value.subject.name.strategy" || key == "confluent.key.subject.name.strategy") {
+    const std::string prefix = "io.confluent.kafka.serializers.subject.";
+    const std::string name = value.rfind(prefix, 0) == 0 ? value.substr(prefix.size()) : value;
+    if (name != "TopicNameStrategy" && name != "RecordNameStrategy" && name != "TopicRecordNameStrategy") {
+      return BadValue(key, value, prefix + "TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy");
     }
   } else if (!IsPassthroughKey(key)) {
     return Status::InvalidArgument("unknown config key '" + key + "'");

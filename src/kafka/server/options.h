@@ -48,8 +48,8 @@ struct KafkaServerOptions {
   // Period of the group coordinator's deadline check.
   int32_t group_tick_ms = 100;
 
-  // Schema enforcement on Produce (topic config schema.validation); null =
-  // records are appended unchecked.
+  // Schema enforcement on Produce (topic configs schema.validation and
+  // schema.key.validation); null = records are appended unchecked.
   std::shared_ptr<RecordValidator> record_validator;
 
   // Data-product contracts: records failing an on_violation=quarantine rule

@@ -381,6 +381,40 @@ TEST(TopicSchemaPolicy, TopicConfigKeysAreValidatedAndRead) {
   auto d = TopicSchemaPolicy::FromConfig(storage::TopicConfig());
   EXPECT_EQ(d.mode, ValidationMode::kNone);
   EXPECT_EQ(d.strategy, SubjectStrategy::kTopicName);
+  // Keys have their own mode and share the strategy.
+  auto k = storage::TopicConfig::FromMap({{"schema.key.validation", "strict"}, {"schema.subject.strategy", "RecordName"}});
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(TopicSchemaPolicy::FromConfig(*k, /*is_key=*/true).mode, ValidationMode::kStrict);
+  EXPECT_EQ(TopicSchemaPolicy::FromConfig(*k, /*is_key=*/true).strategy, SubjectStrategy::kRecordName);
+  EXPECT_EQ(TopicSchemaPolicy::FromConfig(*k).mode, ValidationMode::kNone);
+}
+
+TEST(TopicSchemaPolicy, ConfluentServerConfigNamesStandInForOurs) {
+  auto c = storage::TopicConfig::FromMap(
+      {{"confluent.value.schema.validation", "true"},
+       {"confluent.key.schema.validation", "false"},
+       {"confluent.value.subject.name.strategy", "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"},
+       {"confluent.key.subject.name.strategy", "RecordNameStrategy"}});
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  auto value = TopicSchemaPolicy::FromConfig(*c);
+  EXPECT_EQ(value.mode, ValidationMode::kStrict);
+  EXPECT_EQ(value.strategy, SubjectStrategy::kTopicRecordName);
+  auto key = TopicSchemaPolicy::FromConfig(*c, /*is_key=*/true);
+  EXPECT_EQ(key.mode, ValidationMode::kNone);
+  EXPECT_EQ(key.strategy, SubjectStrategy::kRecordName);
+  // meshd's own keys win when both are set.
+  auto both = storage::TopicConfig::FromMap(
+      {{"confluent.value.schema.validation", "true"}, {"schema.validation", "warn"}});
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(TopicSchemaPolicy::FromConfig(*both).mode, ValidationMode::kWarn);
+  // Bad values are named.
+  auto bad = storage::TopicConfig::FromMap({{"confluent.value.schema.validation", "yes"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("true or false"), std::string::npos) << bad.error().message();
+  auto bad_class = storage::TopicConfig::FromMap(
+      {{"confluent.key.subject.name.strategy", "com.example.MyStrategy"}});
+  ASSERT_FALSE(bad_class.ok());
+  EXPECT_NE(bad_class.error().message().find("confluent.key.subject.name.strategy"), std::string::npos);
 }
 
 }  // namespace
