@@ -6,8 +6,10 @@ produces valid records through meshd's Kafka listener; a Confluent-framed
 record that violates the schema, and an unframed one, are rejected with
 INVALID_RECORD; a JSONDeserializer consumer reads the valid ones back; an
 incompatible new schema version gets HTTP 409 through SchemaRegistryClient;
-over HTTP a bad event gets 422 while a good one is accepted; and a topic with
-schema.key.validation=strict checks record keys against <topic>-key.
+over HTTP a bad event gets 422 while a good one is accepted; a topic with
+schema.key.validation=strict checks record keys against <topic>-key; and a
+topic an AdminClient creates with Confluent Server's
+confluent.value.schema.validation=true is enforced.
 
 Runs against $MESHD_BIN (default build/release/meshd).
 """
@@ -171,6 +173,27 @@ class SchemaEnforcementE2E(unittest.TestCase):
                  {"name": "crm.bad-config", "partitions": 1, "config": {"schema.key.validation": "yes"}})
         self.assertEqual(r.status, 400, r)
         self.assertIn("schema.key.validation", r.json()["message"])
+
+    def test_5_confluent_topic_config_through_the_admin_client(self):
+        """A topic created by a Confluent AdminClient with Confluent Server's
+        confluent.value.schema.validation=true is enforced (strict)."""
+        from confluent_kafka.admin import AdminClient, NewTopic
+        topic = "pos.sales"
+        admin = AdminClient({"bootstrap.servers": self.m.kafka})
+        fs = admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1,
+                                           config={"confluent.value.schema.validation": "true"})])
+        fs[topic].result(30)
+        raw = Producer({"bootstrap.servers": self.m.kafka, "linger.ms": 0, "message.send.max.retries": 0})
+        box = {}
+        raw.produce(topic, value=b'{"not": "framed"}', on_delivery=lambda err, msg: box.update(err=err))
+        self.assertEqual(raw.flush(30), 0, "delivery report within 30s")
+        self.assertIsNotNone(box["err"], "an unframed value is rejected on a Confluent-validated topic")
+        self.assertEqual(box["err"].code(), KafkaError.INVALID_RECORD, box["err"])
+        bad = admin.create_topics([NewTopic("pos.bad", num_partitions=1, replication_factor=1,
+                                            config={"confluent.value.schema.validation": "maybe"})])
+        with self.assertRaises(Exception) as cm:
+            bad["pos.bad"].result(30)
+        self.assertIn("confluent.value.schema.validation", str(cm.exception))
 
 
 if __name__ == "__main__":
