@@ -18,6 +18,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "record/record_batch.h"
 #include "storage/topic_config.h"
 
 namespace meshd::storage {
@@ -119,6 +120,16 @@ class EventLog {
   virtual void AppendAsyncInPlace(const std::string& topic, int32_t partition,
                                   std::span<char> batches, AppendCallback done) {
     AppendAsync(topic, partition, std::string(batches.data(), batches.size()), std::move(done));
+  }
+
+  // Whether the idempotent batch with this header (producer_id >= 0)
+  // repeats one of its producer's retained batches in topic/partition, so
+  // that Append would answer it as a duplicate and store nothing. Produce
+  // asks before its per-record hooks (the contract quarantine) so that a
+  // retry does not divert its records a second time. The default: never.
+  virtual bool IsDuplicateBatch(const std::string& /*topic*/, int32_t /*partition*/,
+                                const record::BatchHeader& /*header*/) const {
+    return false;
   }
 
   virtual Result<FetchResult> Fetch(const std::string& topic, int32_t partition, int64_t offset,

@@ -1073,6 +1073,16 @@ Result<PartitionInfo> LocalLog::GetOffsets(const std::string& topic, int32_t par
   return info;
 }
 
+bool LocalLog::IsDuplicateBatch(const std::string& topic, int32_t partition,
+                                const record::BatchHeader& header) const {
+  if (header.producer_id < 0) return false;
+  auto p = FindPartition(topic, partition);
+  if (!p.ok()) return false;
+  std::shared_lock lk((*p)->mu);
+  std::optional<ProducerBatch> duplicate;
+  return (*p)->producers.Check(header, &duplicate).ok() && duplicate.has_value();
+}
+
 // ---------------------------------------------------------------- retention
 
 Status LocalLog::WriteLogStartCheckpoint(const Partition& p) const {

@@ -94,6 +94,8 @@ class LocalLog final : public EventLog {
   Result<int64_t> OffsetForTimestamp(const std::string& topic, int32_t partition,
                                      int64_t ts_ms) const override;
   Result<PartitionInfo> GetOffsets(const std::string& topic, int32_t partition) const override;
+  bool IsDuplicateBatch(const std::string& topic, int32_t partition,
+                        const record::BatchHeader& header) const override;
   Status DeleteRecordsBefore(const std::string& topic, int32_t partition,
                              int64_t offset) override;
 

@@ -339,11 +339,13 @@ TEST_F(KafkaHandlerTest, GateDivertsRecordsAndKeepsTheIdempotentSequence) {
   EXPECT_EQ((*recs)[1].offset, 2);
   EXPECT_EQ(*(*recs)[1].value, "good-2");
 
-  // A retry is still recognised as the same batch.
+  // A retry is still recognised as the same batch, and its bad record is
+  // not quarantined a second time.
   p = Call<ProduceResponse>(ProduceReq("gated", 0, b0), 7);
   EXPECT_EQ(p.topics[0].partitions[0].error_code, 0);
   EXPECT_EQ(p.topics[0].partitions[0].base_offset, 0);
   EXPECT_EQ(log_->GetOffsets("gated", 0)->end_offset, 3);
+  EXPECT_EQ(gate->diverted, std::vector<std::string>{"bad-1"}) << "the retry diverted nothing";
 
   // Every record diverted: an empty batch keeps the sequence moving ...
   p = Call<ProduceResponse>(ProduceReq("gated", 0, ValuesBatch({"bad-3", "bad-4"}, pid, 3)), 7);

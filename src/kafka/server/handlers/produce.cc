@@ -86,6 +86,15 @@ ErrorCode ValidateRecords(RecordValidator& validator, const std::string& topic,
   return ok ? ErrorCode::kNone : ErrorCode::kInvalidRecord;
 }
 
+// An idempotent producer's retry of a batch the log already holds: the
+// append answers it with the original offsets and stores nothing, so the
+// gate must not divert its records to quarantine a second time.
+bool IsRetriedBatch(const storage::EventLog& log, const std::string& topic, int32_t partition,
+                    std::string_view batch) {
+  auto header = record::ParseHeader(batch);
+  return header.ok() && header->producer_id >= 0 && log.IsDuplicateBatch(topic, partition, *header);
+}
+
 // Runs the contract gate over the data records of `batch`. When some are
 // diverted, *rebuilt receives the batch without them (see record_gate.h for
 // what stays the same, and why) and *skip is set when nothing is left to
@@ -221,6 +230,7 @@ MESHD_KAFKA_HANDLER(Produce) {
           bool skip = false;
           if (RecordGate* g = ctx->broker.options.record_gate.get();
               g != nullptr && g->Enabled(t.name) &&
+              !IsRetriedBatch(ctx->broker.log, t.name, p.index, *p.records) &&
               (e = GateRecords(*g, t.name, p.index, *p.records, &rebuilt, &skip)) != ErrorCode::kNone) {
             rp.error_code = Wire(e);
           } else if (skip) {
