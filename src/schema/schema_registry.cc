@@ -110,23 +110,30 @@ std::string_view RegistryModeName(RegistryMode m) {
 // meshd's own configs win; Confluent Server's names (validated by storage)
 // stand in when they are absent: confluent.<side>.schema.validation=true is
 // strict, and confluent.<side>.subject.name.strategy names a strategy class.
+// Read for every produced batch (RecordValidator::Enabled): the keys are
+// built once, so a lookup allocates nothing.
 TopicSchemaPolicy TopicSchemaPolicy::FromConfig(const storage::TopicConfig& config, bool is_key) {
+  static const std::string kMode[2] = {"schema.validation", "schema.key.validation"};
+  static const std::string kConfluentMode[2] = {"confluent.value.schema.validation",
+                                                "confluent.key.schema.validation"};
+  static const std::string kStrategy = "schema.subject.strategy";
+  static const std::string kConfluentStrategy[2] = {"confluent.value.subject.name.strategy",
+                                                    "confluent.key.subject.name.strategy"};
+  const int side = is_key ? 1 : 0;
   TopicSchemaPolicy p;
-  const char* side = is_key ? "key" : "value";
-  if (auto it = config.raw.find(is_key ? "schema.key.validation" : "schema.validation"); it != config.raw.end()) {
+  if (auto it = config.raw.find(kMode[side]); it != config.raw.end()) {
     if (it->second == "warn") p.mode = ValidationMode::kWarn;
     if (it->second == "strict") p.mode = ValidationMode::kStrict;
-  } else if (auto c = config.raw.find(std::string("confluent.") + side + ".schema.validation");
-             c != config.raw.end() && c->second == "true") {
+  } else if (auto c = config.raw.find(kConfluentMode[side]); c != config.raw.end() && c->second == "true") {
     p.mode = ValidationMode::kStrict;
   }
-  std::string strategy;
-  if (auto it = config.raw.find("schema.subject.strategy"); it != config.raw.end()) {
+  std::string_view strategy;
+  if (auto it = config.raw.find(kStrategy); it != config.raw.end()) {
     strategy = it->second;
-  } else if (auto c = config.raw.find(std::string("confluent.") + side + ".subject.name.strategy");
-             c != config.raw.end()) {
-    strategy = c->second.substr(c->second.rfind('.') + 1);  // the class name (npos + 1 = 0)
-    if (strategy.size() > 8 && strategy.ends_with("Strategy")) strategy.resize(strategy.size() - 8);
+  } else if (auto c = config.raw.find(kConfluentStrategy[side]); c != config.raw.end()) {
+    strategy = c->second;
+    strategy.remove_prefix(strategy.rfind('.') + 1);  // the class name (npos + 1 = 0)
+    if (strategy.ends_with("Strategy")) strategy.remove_suffix(8);
   }
   if (strategy == "RecordName") p.strategy = SubjectStrategy::kRecordName;
   if (strategy == "TopicRecordName") p.strategy = SubjectStrategy::kTopicRecordName;

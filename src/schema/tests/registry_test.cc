@@ -382,7 +382,8 @@ TEST(TopicSchemaPolicy, TopicConfigKeysAreValidatedAndRead) {
   EXPECT_EQ(d.mode, ValidationMode::kNone);
   EXPECT_EQ(d.strategy, SubjectStrategy::kTopicName);
   // Keys have their own mode and share the strategy.
-  auto k = storage::TopicConfig::FromMap({{"schema.key.validation", "strict"}, {"schema.subject.strategy", "RecordName"}});
+  auto k = storage::TopicConfig::FromMap(
+      {{"schema.key.validation", "strict"}, {"schema.subject.strategy", "RecordName"}});
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(TopicSchemaPolicy::FromConfig(*k, /*is_key=*/true).mode, ValidationMode::kStrict);
   EXPECT_EQ(TopicSchemaPolicy::FromConfig(*k, /*is_key=*/true).strategy, SubjectStrategy::kRecordName);

@@ -6,8 +6,9 @@
 //
 // Topics whose `schema.validation` policy is warn/strict (see
 // RecordValidator) have their batch decoded and every record value checked
-// before the append (and every non-null key, under `schema.key.validation`); a failing record rejects the whole partition batch with
-// INVALID_RECORD (Produce v8+ record_errors are not served: we answer <= v7).
+// before the append (and every non-null key, under `schema.key.validation`);
+// a failing record rejects the whole partition batch with INVALID_RECORD
+// (Produce v8+ record_errors are not served: we answer <= v7).
 //
 // Topics that are data-product output ports with a contract (RecordGate)
 // have every record value checked; records an on_violation=quarantine rule
