@@ -174,8 +174,44 @@ Result<SchemaPattern> SchemaPattern::Compile(const std::string& pattern) {
     return Status::InvalidArgument("invalid regular expression '" + pattern + "'");
   }
   SchemaPattern simple;
-  if (pattern.size() <= 256 && ParseSimple(pattern, simple) && simple.atoms_.size() <= 64) return simple;
+  if (pattern.size() <= 256 && ParseSimple(pattern, simple) && simple.atoms_.size() <= 64) {
+    simple.greedy_ = simple.anchored_start_ && simple.GreedyIsExact();
+    return simple;
+  }
   return out;
+}
+
+// Greedy matching (each atom takes the longest run it may) never needs to
+// back off when no atom of variable length shares a byte with what can
+// follow it: the atoms after it up to and including the first that must
+// take a byte. Backing off would leave a byte of its own set next, which
+// none of those can take; and with an end anchor, nothing after them could
+// either. Most anchored schema patterns qualify ("^p-[0-9]+$",
+// "^[A-Z]{3}$", "^[a-z]+-[0-9]{4}$").
+bool SchemaPattern::GreedyIsExact() const {
+  for (size_t i = 0; i < atoms_.size(); ++i) {
+    if (atoms_[i].min == atoms_[i].max) continue;
+    for (size_t j = i + 1; j < atoms_.size(); ++j) {
+      for (size_t w = 0; w < 4; ++w) {
+        if ((atoms_[i].bytes[w] & atoms_[j].bytes[w]) != 0) return false;
+      }
+      if (atoms_[j].min >= 1) break;
+    }
+  }
+  return true;
+}
+
+// One pass, no memo: for greedy_ patterns (one start, no back-off).
+bool SchemaPattern::MatchGreedy(std::string_view s) const {
+  size_t pos = 0;
+  for (const Atom& a : atoms_) {
+    const size_t limit = std::min<size_t>(a.max, s.size() - pos);
+    size_t run = 0;
+    while (run < limit && a.Has(static_cast<unsigned char>(s[pos + run]))) ++run;
+    if (run < a.min) return false;
+    pos += run;
+  }
+  return !anchored_end_ || pos == s.size();
 }
 
 bool SchemaPattern::MatchFrom(size_t atom, size_t pos, std::string_view s,
@@ -198,6 +234,7 @@ bool SchemaPattern::MatchFrom(size_t atom, size_t pos, std::string_view s,
 
 bool SchemaPattern::Search(std::string_view s) const {
   if (regex_) return std::regex_search(s.begin(), s.end(), *regex_);
+  if (greedy_) return MatchGreedy(s);
   // Memo of (atom, position) pairs that cannot lead to a match: keeps the
   // backtracking linear in |s| × atoms.
   thread_local std::vector<uint64_t> failed;

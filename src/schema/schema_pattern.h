@@ -50,10 +50,13 @@ class SchemaPattern {
   static constexpr uint32_t kUnbounded = 0xffffffffu;
   static bool ParseSimple(std::string_view p, SchemaPattern& out);
   bool MatchFrom(size_t atom, size_t pos, std::string_view s, std::vector<uint64_t>& failed) const;
+  bool GreedyIsExact() const;
+  bool MatchGreedy(std::string_view s) const;
 
   std::vector<Atom> atoms_;
   bool anchored_start_ = false;
   bool anchored_end_ = false;
+  bool greedy_ = false;  // anchored at the start, and GreedyIsExact()
   std::optional<std::regex> regex_;
 };
 
