@@ -334,6 +334,7 @@ struct JsonSchemaValidator::Impl {
       MESHD_ASSIGN_OR_RETURN(n->ref, CompileNode(*target.first));
       return static_cast<const Node*>(n);  // draft-07: siblings of $ref are ignored
     }
+    n->plain = true;
     auto sub = [&](const char* k, const Node** out) -> Status {
       if (const auto* c = o.if_contains(k)) {
         MESHD_ASSIGN_OR_RETURN(*out, CompileNode(*c));
@@ -360,6 +361,7 @@ struct JsonSchemaValidator::Impl {
         }
       }
       if (n->types == 0) return Status::InvalidArgument("invalid 'type' " + json::serialize(*t));
+      n->accepts = n->types;
     }
     if (const auto* e = o.if_contains("enum"); e && e->is_array()) {
       n->enum_values = &e->get_array();
@@ -498,6 +500,9 @@ struct JsonSchemaValidator::Impl {
     }
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
       n->fast_keywords |= detail::kNumberKeywords;
+    }
+    if (n->enum_values || n->pattern || n->min_length || n->max_length) {
+      n->fast_keywords |= detail::kStringKeywords;
     }
     if (n->max_items || n->min_items || n->unique_items || n->items || n->items_is_tuple || n->contains) {
       n->fast_keywords |= detail::kArrayKeywords;

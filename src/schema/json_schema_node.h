@@ -29,6 +29,7 @@ enum TypeBit : uint8_t {
 // with one test (set at the end of CompileNode).
 enum KeywordGroup : uint32_t {
   kNumberKeywords = 1, kArrayKeywords = 2, kObjectKeywords = 4, kCombinators = 8,
+  kStringKeywords = 16,  // enum, pattern, minLength or maxLength: a string's content is read
 };
 
 struct Node {
@@ -39,6 +40,12 @@ struct Node {
   bool scalar_only = false;
   const Node* ref = nullptr;
   bool has_ref = false;
+  // The TypeBits an instance may have: `types`, or all of them when the
+  // schema has no "type" keyword (one test in the one-pass check).
+  uint8_t accepts = 0x7F;
+  // Neither a boolean schema nor a $ref: the one-pass check takes its
+  // member values straight from the node (one test instead of two).
+  bool plain = false;
   uint8_t types = 0;
   const json::array* enum_values = nullptr;
   // The yes/no pass over simdjson compares strings directly when every
@@ -66,7 +73,10 @@ struct Node {
   // expects next with two word compares and steps over it by a length known
   // in advance, instead of scanning the name.
   struct QuotedName {
-    uint64_t lo = 0, hi = 0, lo_mask = 0, hi_mask = 0;
+    // Unset (len 0), it asks for a first byte 0x00, which never starts a
+    // member of valid JSON: the compare fails with no separate length test
+    // (and on invalid text a false match only leads to a rejection).
+    uint64_t lo = 0, hi = 0, lo_mask = 0xFF, hi_mask = 0;
     uint32_t len = 0;
   };
   std::vector<QuotedName> quoted_names;

@@ -129,7 +129,7 @@ class StreamPass {
     return n;
   }
 
-  static bool TypeAllows(const Node* n, uint8_t bit) { return n->types == 0 || (n->types & bit) != 0; }
+  static bool TypeAllows(const Node* n, uint8_t bit) { return (n->accepts & bit) != 0; }
 
   const char* Value(const Node* n, const char* p, int depth) const {
     n = Resolve(n);
@@ -152,14 +152,17 @@ class StreamPass {
   // A member or item value. Strings, numbers and objects (arrays of
   // records) against a plain node (no $ref, not a boolean schema), the bulk
   // of an event, are checked here without Value's $ref walk and switch.
+  // Whitespace before the value is skipped only on the way to Value: no
+  // value starts with it, and compact JSON has none (the callers do not
+  // skip it, which saved a tenth of the pass's instructions).
   [[gnu::always_inline]] inline const char* Child(const Node* n, const char* p, int depth) const {
-    if (!n->has_ref && n->bool_schema < 0 && p < end_) {
+    if (n->plain && p < end_) {
       const char c = *p;
       if (c == '"') return StringValue(n, p);
       if (c == '-' || IsDigit(c)) return Number(n, p);
       if (c == '{' && TypeAllows(n, kObjectBit) && !n->enum_values) return Object(n, p, depth + 1);
     }
-    return Value(n, p, depth);
+    return Value(n, SkipSpace(p), depth);
   }
 
   const char* Literal(const char* p, const char* word, size_t size) const {
@@ -168,19 +171,18 @@ class StreamPass {
   }
 
   // After a member or an item: ',' and more to come, or the closing
-  // bracket; anything else is not JSON. Returns the position after it.
+  // bracket; anything else is not JSON. Returns the position after it
+  // (whitespace after a ',' is left to the next member or item).
   enum class After { kMore, kClosed, kBad };
   [[gnu::always_inline]] inline const char* Separator(const char* p, char close, After* after) const {
-    p = SkipSpace(p);
-    if (p == end_) {
-      *after = After::kBad;
-      return p;
+    if (p == end_ || static_cast<unsigned char>(*p) <= ' ') {
+      p = SkipSpace(p);
+      if (p == end_) {
+        *after = After::kBad;
+        return p;
+      }
     }
-    if (*p == ',') {
-      *after = After::kMore;
-      return SkipSpace(p + 1);
-    }
-    *after = *p == close ? After::kClosed : After::kBad;
+    *after = *p == ',' ? After::kMore : *p == close ? After::kClosed : After::kBad;
     return p + 1;
   }
 
@@ -193,6 +195,13 @@ class StreamPass {
       ++p;
     } else {
       const size_t np = n->properties.size();
+      // In registers across the calls for member values (otherwise each
+      // member reloads them through n).
+      const Node::QuotedName* const quoted = n->quoted_names.data();
+      // The last address a 16-byte compare may start at (as an integer: the
+      // pointer end - 16 may lie before a short text).
+      const uintptr_t last16 = reinterpret_cast<uintptr_t>(end) - 16;
+      const std::pair<std::string, const Node*>* const props = n->properties.data();
       size_t hint = 0;  // members usually come in the schema's property order
       for (;;) {
         const Node* value_node = n->additional_properties;
@@ -200,16 +209,16 @@ class StreamPass {
         // two word compares (Node::quoted_names). The position after it is
         // then known without reading the text, which breaks the chain of
         // dependent loads a scan of the name would add to every member.
-        if (np != 0 && end - p >= 16 && n->quoted_names[hint].len != 0) {
-          const Node::QuotedName& q = n->quoted_names[hint];
+        if (np != 0 && reinterpret_cast<uintptr_t>(p) <= last16) {
+          const Node::QuotedName& q = quoted[hint];
           uint64_t lo, hi;
           std::memcpy(&lo, p, 8);
           std::memcpy(&hi, p + 8, 8);
           if (((lo ^ q.lo) & q.lo_mask) == 0 && ((hi ^ q.hi) & q.hi_mask) == 0) {
-            value_node = n->properties[hint].second;
+            value_node = props[hint].second;
             seen |= uint64_t{1} << hint;
             hint = hint + 1 < np ? hint + 1 : 0;
-            p = Child(value_node, SkipSpace(p + q.len), depth);
+            p = Child(value_node, p + q.len, depth);
             if (p == nullptr) return nullptr;
             After after;
             p = Separator(p, '}', &after);
@@ -218,6 +227,7 @@ class StreamPass {
             continue;
           }
         }
+        p = SkipSpace(p);  // pretty-printed JSON: the member may follow whitespace
         if (p == end || *p != '"') return nullptr;
         Text name;
         p = ScanString(p, &name);
@@ -229,7 +239,6 @@ class StreamPass {
           if (p == end || *p != ':') return nullptr;
           ++p;
         }
-        p = SkipSpace(p);
         if (np != 0) {
           const uint64_t head = NameHead(name.data, name.size, end);
           for (size_t t = 0; t < np; ++t) {
@@ -281,8 +290,7 @@ class StreamPass {
     Text s;
     p = ScanString(p, &s);
     if (p == nullptr || !TypeAllows(n, kStringBit)) return nullptr;
-    const bool reads_content = n->enum_values || n->pattern || n->min_length || n->max_length;
-    if (!reads_content) return p;
+    if ((n->fast_keywords & kStringKeywords) == 0) return p;
     if (s.escaped) return nullptr;  // decided by the DOM pass, which unescapes
     return StringKeywordsHold(n, s.view()) ? p : nullptr;
   }
@@ -490,8 +498,8 @@ class StreamPass {
     const size_t digits = int_count + frac_count;
     const char* const after = p;
     if (n->enum_values) return nullptr;  // all-string enum
-    const bool number_ok = n->types == 0 || (n->types & kNumberBit) != 0;
-    const bool needs_integer = !number_ok && (n->types & kIntegerBit) != 0;
+    const bool number_ok = (n->accepts & kNumberBit) != 0;
+    const bool needs_integer = !number_ok && (n->accepts & kIntegerBit) != 0;
     if (!number_ok && !needs_integer) return nullptr;
     const bool needs_value = (n->fast_keywords & kNumberKeywords) != 0;
     // boost::json accepts every number the grammar does (1e999 becomes
@@ -501,6 +509,14 @@ class StreamPass {
     // More than 15 significant digits: see the file comment. (Leading
     // zeros count while they make the literal longer than 19 digits.)
     if (digits > 19) return nullptr;
+    if (integer_literal && int_count <= 15) {
+      // A keyword reads an integer literal (`"qty":3` under minimum): its
+      // value is the digits, exactly, with no scaling.
+      uint64_t value = 0;
+      for (size_t i = 0; i < int_count; ++i) value = value * 10 + static_cast<uint64_t>(int_digits[i] - '0');
+      const double d = static_cast<double>(value);
+      return NumberKeywordsHold(n, negative ? -d : d, /*integral=*/true) ? after : nullptr;
+    }
     uint64_t mantissa = 0;
     for (size_t i = 0; i < int_count; ++i) mantissa = mantissa * 10 + static_cast<uint64_t>(int_digits[i] - '0');
     for (size_t i = 0; i < frac_count; ++i) mantissa = mantissa * 10 + static_cast<uint64_t>(frac_digits[i] - '0');
@@ -535,7 +551,11 @@ class StreamPass {
   static const Node any_;  // no keywords: any JSON value
 };
 
-const Node StreamPass::any_{};
+const Node StreamPass::any_ = [] {
+  Node any;
+  any.plain = true;
+  return any;
+}();
 
 }  // namespace
 
