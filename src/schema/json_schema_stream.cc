@@ -365,9 +365,11 @@ class StreamPass {
   static bool IsDigit(char c) { return IsAsciiDigit(c); }
 
   // A number token that ends within the 16 bytes at `start`, checked from
-  // byte-class masks of one vector load: the end of each digit run is a
-  // count of trailing ones, so the token's end waits on one load instead
-  // of one per digit run. Returns false when the token does not fit (the
+  // byte-class masks (digits, '.', 'e'/'E') of one vector load: the end of
+  // each digit run is a count of trailing ones, so the token's end waits on
+  // one load instead of one per digit run. The token ends where the grammar
+  // stops; a byte after it that could not follow a number is the
+  // separator's to reject. Returns false when the token does not fit (the
   // caller then walks it run by run) or is not RFC 8259 grammar (the
   // caller's walk rejects it too).
   // Inlined: its eight results then stay in registers (a call passed them
@@ -385,11 +387,6 @@ class StreamPass {
     const uint32_t dot = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))));
     const uint32_t exp = static_cast<uint32_t>(_mm_movemask_epi8(
         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('e')), _mm_cmpeq_epi8(x, _mm_set1_epi8('E')))));
-    const uint32_t sign = static_cast<uint32_t>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('+')), _mm_cmpeq_epi8(x, _mm_set1_epi8('-')))));
-    const uint32_t stop = ~(digit | dot | exp | sign) & 0xffffu;
-    if (stop == 0) return false;
-    const unsigned length = static_cast<unsigned>(__builtin_ctz(stop));
     const uint32_t not_digit = ~digit;  // bits 16-31 set: every run ends by 16
     auto run = [&](unsigned pos) { return static_cast<unsigned>(__builtin_ctz(not_digit >> pos)); };
     unsigned pos = negative ? 1 : 0;
@@ -409,15 +406,18 @@ class StreamPass {
     *exp_digits = start + pos;
     if ((exp >> pos) & 1) {
       ++pos;
-      if ((sign >> pos) & 1) *exp_negative = start[pos++] == '-';
+      if (pos < 16 && (start[pos] == '+' || start[pos] == '-')) *exp_negative = start[pos++] == '-';
       const unsigned exps = run(pos);
       if (exps == 0) return false;
       *exp_digits = start + pos;
       *exp_count = exps;
       pos += exps;
     }
-    if (pos != length) return false;
-    *token_end = start + length;
+    // Within the window, the byte at pos is one the grammar does not go on
+    // with: the token ends there (whatever follows is the separator's to
+    // judge). At 16 the token may go on past the window.
+    if (pos >= 16) return false;
+    *token_end = start + pos;
     return true;
 #else
     (void)start, (void)negative, (void)int_count, (void)frac_digits, (void)frac_count, (void)exp_digits,
