@@ -374,6 +374,7 @@ struct JsonSchemaValidator::Impl {
         n->enum_strings.emplace_back(x.get_string());
       }
       if (!n->enum_all_strings) n->enum_strings.clear();
+      if (n->enum_all_strings) n->accepts &= detail::kStringBit;  // only a string can equal one
     }
     if (const auto* c = o.if_contains("const")) n->const_value = c;
     auto num = [&](const char* k) -> std::optional<double> {

@@ -41,7 +41,8 @@ struct Node {
   const Node* ref = nullptr;
   bool has_ref = false;
   // The TypeBits an instance may have: `types`, or all of them when the
-  // schema has no "type" keyword (one test in the one-pass check).
+  // schema has no "type" keyword, narrowed to strings by an enum of strings
+  // (one test in the one-pass check).
   uint8_t accepts = 0x7F;
   // Neither a boolean schema nor a $ref: the one-pass check takes its
   // member values straight from the node (one test instead of two).

@@ -136,15 +136,15 @@ class StreamPass {
     if (n == nullptr || n->bool_schema == 0 || p == end_) return nullptr;
     switch (*p) {
       case '{':
-        if (!TypeAllows(n, kObjectBit) || n->enum_values) return nullptr;
+        if (!TypeAllows(n, kObjectBit)) return nullptr;
         return Object(n, p, depth + 1);
       case '[':
-        if (!TypeAllows(n, kArrayBit) || n->enum_values) return nullptr;
+        if (!TypeAllows(n, kArrayBit)) return nullptr;
         return Array(n, p, depth + 1);
       case '"': return StringValue(n, p);
-      case 't': return TypeAllows(n, kBoolBit) && !n->enum_values ? Literal(p, "true", 4) : nullptr;
-      case 'f': return TypeAllows(n, kBoolBit) && !n->enum_values ? Literal(p, "false", 5) : nullptr;
-      case 'n': return TypeAllows(n, kNullBit) && !n->enum_values ? Literal(p, "null", 4) : nullptr;
+      case 't': return TypeAllows(n, kBoolBit) ? Literal(p, "true", 4) : nullptr;
+      case 'f': return TypeAllows(n, kBoolBit) ? Literal(p, "false", 5) : nullptr;
+      case 'n': return TypeAllows(n, kNullBit) ? Literal(p, "null", 4) : nullptr;
       default: return Number(n, p);
     }
   }
@@ -160,7 +160,7 @@ class StreamPass {
       const char c = *p;
       if (c == '"') return StringValue(n, p);
       if (c == '-' || IsDigit(c)) return Number(n, p);
-      if (c == '{' && TypeAllows(n, kObjectBit) && !n->enum_values) return Object(n, p, depth + 1);
+      if (c == '{' && TypeAllows(n, kObjectBit)) return Object(n, p, depth + 1);
     }
     return Value(n, SkipSpace(p), depth);
   }
@@ -497,7 +497,6 @@ class StreamPass {
     if (exp_count != 0 && ExponentLeftToReference(exp_digits, exp_count)) return nullptr;
     const size_t digits = int_count + frac_count;
     const char* const after = p;
-    if (n->enum_values) return nullptr;  // all-string enum
     const bool number_ok = (n->accepts & kNumberBit) != 0;
     const bool needs_integer = !number_ok && (n->accepts & kIntegerBit) != 0;
     if (!number_ok && !needs_integer) return nullptr;
