@@ -10,7 +10,8 @@
 // with quantifiers, optionally anchored ("^[A-Z]{3}$", "^p-[0-9]+$",
 // "[a-z]+@"). Those are compiled into a list of byte sets with {min,max}
 // counts and matched by a small memoized backtracker (linear in
-// length × atoms). Anything else (groups, alternation, back-references,
+// length × atoms), or, for anchored patterns where taking the longest run
+// for each atom is always right, by one greedy pass (GreedyIsExact). Anything else (groups, alternation, back-references,
 // lookaround, lazy quantifiers, \b, non-ASCII in the pattern) keeps
 // std::regex (ECMAScript grammar).
 //
