@@ -482,22 +482,27 @@ struct JsonSchemaValidator::Impl {
       uint64_t head = 0;
       std::memcpy(&head, name.data(), std::min<size_t>(name.size(), 8));
       n->property_heads.push_back(head);
-      detail::Node::QuotedName q;
-      const std::string quoted = "\"" + name + "\":";
       const bool plain = std::none_of(name.begin(), name.end(), [](char c) {
         return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
       });
-      if (plain && quoted.size() <= 16) {
-        char bytes[16] = {};
-        std::memcpy(bytes, quoted.data(), quoted.size());
-        std::memcpy(&q.lo, bytes, 8);
-        std::memcpy(&q.hi, bytes + 8, 8);
-        const size_t lo_len = std::min<size_t>(quoted.size(), 8), hi_len = quoted.size() - lo_len;
-        q.lo_mask = lo_len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * lo_len)) - 1;
-        q.hi_mask = hi_len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * hi_len)) - 1;
-        q.len = static_cast<uint32_t>(quoted.size());
-      }
-      n->quoted_names.push_back(q);
+      // `text` as 16 bytes with masks; unset (never matches) when it does
+      // not fit or the name has a character JSON must escape.
+      auto quoted = [&](const std::string& text) {
+        detail::Node::QuotedName q;
+        if (plain && text.size() <= 16) {
+          char bytes[16] = {};
+          std::memcpy(bytes, text.data(), text.size());
+          std::memcpy(&q.lo, bytes, 8);
+          std::memcpy(&q.hi, bytes + 8, 8);
+          const size_t lo_len = std::min<size_t>(text.size(), 8), hi_len = text.size() - lo_len;
+          q.lo_mask = lo_len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * lo_len)) - 1;
+          q.hi_mask = hi_len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * hi_len)) - 1;
+          q.len = static_cast<uint32_t>(text.size());
+        }
+        return q;
+      };
+      n->quoted_names.push_back(quoted("\"" + name + "\":"));
+      n->comma_quoted_names.push_back(quoted(",\"" + name + "\":"));
     }
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
       n->fast_keywords |= detail::kNumberKeywords;

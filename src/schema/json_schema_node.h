@@ -81,6 +81,9 @@ struct Node {
     uint32_t len = 0;
   };
   std::vector<QuotedName> quoted_names;
+  // The same preceded by ',' (`,"name":`): after a member value, the
+  // separator and the next member in schema order in one compare.
+  std::vector<QuotedName> comma_quoted_names;
   std::vector<std::pair<SchemaPattern, const Node*>> pattern_properties;
   const Node* additional_properties = nullptr;
   std::vector<std::string> required;

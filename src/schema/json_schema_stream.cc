@@ -170,6 +170,15 @@ class StreamPass {
     return p + size;
   }
 
+  // Whether the 16 bytes at p start with `q` (Node::QuotedName): two word
+  // compares under masks. The caller made sure 16 bytes are there.
+  static bool Matches(const Node::QuotedName& q, const char* p) {
+    uint64_t lo, hi;
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + 8, 8);
+    return ((lo ^ q.lo) & q.lo_mask) == 0 && ((hi ^ q.hi) & q.hi_mask) == 0;
+  }
+
   // After a member or an item: ',' and more to come, or the closing
   // bracket; anything else is not JSON. Returns the position after it
   // (whitespace after a ',' is left to the next member or item).
@@ -198,6 +207,7 @@ class StreamPass {
       // In registers across the calls for member values (otherwise each
       // member reloads them through n).
       const Node::QuotedName* const quoted = n->quoted_names.data();
+      const Node::QuotedName* const comma_quoted = n->comma_quoted_names.data();
       // The last address a 16-byte compare may start at (as an integer: the
       // pointer end - 16 may lie before a short text).
       const uintptr_t last16 = reinterpret_cast<uintptr_t>(end) - 16;
@@ -209,23 +219,25 @@ class StreamPass {
         // two word compares (Node::quoted_names). The position after it is
         // then known without reading the text, which breaks the chain of
         // dependent loads a scan of the name would add to every member.
-        if (np != 0 && reinterpret_cast<uintptr_t>(p) <= last16) {
-          const Node::QuotedName& q = quoted[hint];
-          uint64_t lo, hi;
-          std::memcpy(&lo, p, 8);
-          std::memcpy(&hi, p + 8, 8);
-          if (((lo ^ q.lo) & q.lo_mask) == 0 && ((hi ^ q.hi) & q.hi_mask) == 0) {
+        if (np != 0 && reinterpret_cast<uintptr_t>(p) <= last16 && Matches(quoted[hint], p)) {
+          uint32_t len = quoted[hint].len;
+          // A run of members in schema order: after each value, the ','
+          // and the next expected name are one compare
+          // (Node::comma_quoted_names), with no separate separator step.
+          for (;;) {
             value_node = props[hint].second;
             seen |= uint64_t{1} << hint;
             hint = hint + 1 < np ? hint + 1 : 0;
-            p = Child(value_node, p + q.len, depth);
+            p = Child(value_node, p + len, depth);
             if (p == nullptr) return nullptr;
-            After after;
-            p = Separator(p, '}', &after);
-            if (after == After::kBad) return nullptr;
-            if (after == After::kClosed) break;
-            continue;
+            if (reinterpret_cast<uintptr_t>(p) > last16 || !Matches(comma_quoted[hint], p)) break;
+            len = comma_quoted[hint].len;
           }
+          After after;
+          p = Separator(p, '}', &after);
+          if (after == After::kBad) return nullptr;
+          if (after == After::kClosed) break;
+          continue;
         }
         p = SkipSpace(p);  // pretty-printed JSON: the member may follow whitespace
         if (p == end || *p != '"') return nullptr;
