@@ -255,8 +255,15 @@ Status DecodeRecordViews(std::string_view batch, std::string* decompressed, std:
   out->reserve(std::min<size_t>(static_cast<size_t>(h.records_count), area.size() / 7 + 1));
   RecordView view;
   for (int32_t i = 0; i < h.records_count; ++i) {
+    const char* const start = area.data();
     MESHD_TRY(NextRecord(&area, h, static_cast<size_t>(i), &view, nullptr));
     out->push_back(view);
+    // WHY: where a record starts is known only once the one before it is
+    // parsed, so in a ~1 MB produce request that has left the core's cache
+    // every record's first line was a miss on the critical path. Records of
+    // a batch are usually about the same size: asking for the line a few
+    // records ahead overlaps those misses (a wrong guess costs one line).
+    __builtin_prefetch(area.data() + 4 * static_cast<size_t>(area.data() - start));
   }
   return Status::Ok();
 }
