@@ -1,6 +1,8 @@
 #include "schema/schema_pattern.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace meshd::schema {
 
@@ -176,6 +178,20 @@ Result<SchemaPattern> SchemaPattern::Compile(const std::string& pattern) {
   SchemaPattern simple;
   if (pattern.size() <= 256 && ParseSimple(pattern, simple) && simple.atoms_.size() <= 64) {
     simple.greedy_ = simple.anchored_start_ && simple.GreedyIsExact();
+    if (simple.greedy_) {
+      size_t& k = simple.greedy_from_;
+      for (; k < simple.atoms_.size() && k < 8; ++k) {
+        const Atom& a = simple.atoms_[k];
+        if (a.min != 1 || a.max != 1) break;
+        int members = 0, byte = 0;
+        for (int c = 0; c < 256 && members < 2; ++c) {
+          if (a.Has(static_cast<unsigned char>(c))) ++members, byte = c;
+        }
+        if (members != 1) break;
+        simple.prefix_word_ |= uint64_t(byte) << (8 * k);
+        simple.prefix_mask_ |= uint64_t{0xFF} << (8 * k);
+      }
+    }
     return simple;
   }
   return out;
@@ -201,10 +217,25 @@ bool SchemaPattern::GreedyIsExact() const {
   return true;
 }
 
+static_assert(std::endian::native == std::endian::little, "prefix_word_ is a little-endian word");
+
 // One pass, no memo: for greedy_ patterns (one start, no back-off).
 bool SchemaPattern::MatchGreedy(std::string_view s) const {
-  size_t pos = 0;
-  for (const Atom& a : atoms_) {
+  // One word compare for the fixed bytes the pattern starts with.
+  const size_t fixed = greedy_from_;
+  if (fixed != 0) {
+    if (s.size() < fixed) return false;
+    uint64_t head = 0;
+    if (s.size() >= 8) {
+      std::memcpy(&head, s.data(), 8);
+    } else {
+      for (size_t i = 0; i < fixed; ++i) head |= uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+    }
+    if (((head ^ prefix_word_) & prefix_mask_) != 0) return false;
+  }
+  size_t pos = fixed;
+  for (size_t i = greedy_from_; i < atoms_.size(); ++i) {
+    const Atom& a = atoms_[i];
     const size_t limit = std::min<size_t>(a.max, s.size() - pos);
     size_t run = 0;
     while (run < limit && a.Has(static_cast<unsigned char>(s[pos + run]))) ++run;

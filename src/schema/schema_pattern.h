@@ -58,6 +58,12 @@ class SchemaPattern {
   bool anchored_start_ = false;
   bool anchored_end_ = false;
   bool greedy_ = false;  // anchored at the start, and GreedyIsExact()
+  // greedy_ only: up to 8 leading atoms that are one fixed byte each ("p-"
+  // of "^p-[0-9]+$") as a little-endian word compared at once under
+  // prefix_mask_, their count, and so the index of the first other atom.
+  uint64_t prefix_word_ = 0;
+  uint64_t prefix_mask_ = 0;
+  size_t greedy_from_ = 0;
   std::optional<std::regex> regex_;
 };
 

@@ -41,7 +41,9 @@ TEST(SchemaPattern, SameVerdictAsStdRegex) {
       // Anchored ones where greedy matching is exact, and near misses where it
       // is not (a later atom that may take the same bytes): both engines paths.
       "^[a-z]+-[0-9]{4}$", "^[A-Z][a-z]*$", "^x[0-9]{1,3}[0-9]$", "^[ab]+b$", "^[0-9]+[a-z]?[0-9]$",
-      "^[0-9]+[a-z]?$", "^p-[0-9]{2,3}", "^[^-]*-?[0-9]$"};
+      "^[0-9]+[a-z]?$", "^p-[0-9]{2,3}", "^[^-]*-?[0-9]$",
+      // Fixed leading bytes, compared as one word (up to 8 of them).
+      "^ORD-2024-[0-9]+$", "^abcdefgh[0-9]$", "^ab\\.c[0-9]?$", "^p$", "^pp?$"};
   const std::string alphabet = std::string("ap-0123456789AZbcxy@._ \t\n\r-") + "\xc3\xa9" + std::string(1, '\0');
   std::mt19937 rng(7);
   for (const auto& p : patterns) {
@@ -49,7 +51,10 @@ TEST(SchemaPattern, SameVerdictAsStdRegex) {
     ASSERT_TRUE(fast.ok()) << p;
     ASSERT_TRUE(fast->IsSimple()) << p;
     std::regex re(p, std::regex::ECMAScript);
-    std::vector<std::string> inputs = {"", "p-1", "p-", "ABC", "ABCD", "a@b.cd", "abc", "aab", "xy", "1234"};
+    std::vector<std::string> inputs = {"", "p-1", "p-", "ABC", "ABCD", "a@b.cd", "abc", "aab", "xy", "1234",
+                                       "p", "pp", "ORD-2024-1", "ORD-2024-", "ORD-2024x1", "ORD-2025-1",
+                                       "ORD-2024-12a", "abcdefgh1", "abcdefgh", "abcdefg", "abcdefgx1",
+                                       "bbcdefgh1", "ab.c", "ab.c7", "abxc7", "ab.c77"};
     for (int i = 0; i < 3000; ++i) {
       std::string s;
       size_t len = rng() % 12;
