@@ -288,14 +288,26 @@ TEST(JsonSchemaOnePass, StringsAcrossVectorBlocks) {
   // A special byte at every offset of a 16-byte block, and the end quote too.
   for (size_t at = 0; at < 40; ++at) {
     std::string s(40, 'n');
+    // UTF-8: valid 2- and 4-byte sequences, and an overlong form, a cut
+    // sequence, a lone continuation byte and an encoded surrogate.
     for (std::string special : {std::string("\xc3\xa9"), std::string("\\n"), std::string("\x01"), std::string("\xff"),
-                                std::string("\"")}) {
+                                std::string("\""), std::string("\xf0\x9f\x98\x80"), std::string("\xc0\xaf"),
+                                std::string("\xe2\x82"), std::string("\x80"), std::string("\xed\xa0\x80")}) {
       std::string t = s;
       t.replace(at, 1, special);
       AgreeOnePass(v, "\"" + t + "\"", false);
     }
     AgreeOnePass(v, "\"" + s.substr(0, at) + "\"", true);
   }
+  // Bytes >= 0x80 in member values and names of a record, where the check
+  // of UTF-8 depends on the string scan having seen them.
+  JsonSchemaValidator rec = Compile(R"({"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}}})");
+  for (std::string bad : {std::string("\xff"), std::string("\xc0\xaf"), std::string("\xe2\x82"), std::string("\x80")}) {
+    AgreeOnePass(rec, R"({"a":")" + bad + R"(","b":1})", true);
+    AgreeOnePass(rec, R"({"a":"x","b)" + bad + R"(":1})", true);
+    AgreeOnePass(rec, R"({"b":1,"a":"0123456789abcdef0123)" + bad + R"("})", true);
+  }
+  AgreeOnePass(rec, "{\"a\":\"caf\xc3\xa9\",\"b\":1}", true);
 }
 
 // Random edits of valid events: a byte replaced by one that matters to a
