@@ -478,6 +478,7 @@ struct JsonSchemaValidator::Impl {
         }
       }
     }
+    std::vector<detail::Node::QuotedName> comma_quoted;  // `,"name":` per property
     for (const auto& [name, node] : n->properties) {
       uint64_t head = 0;
       std::memcpy(&head, name.data(), std::min<size_t>(name.size(), 8));
@@ -502,7 +503,13 @@ struct JsonSchemaValidator::Impl {
         return q;
       };
       n->quoted_names.push_back(quoted("\"" + name + "\":"));
-      n->comma_quoted_names.push_back(quoted(",\"" + name + "\":"));
+      comma_quoted.push_back(quoted(",\"" + name + "\":"));
+    }
+    n->property_count = n->properties.size();
+    for (size_t i = 0; i < n->properties.size(); ++i) {
+      const size_t next = i + 1 < n->properties.size() ? i + 1 : 0;
+      n->member_steps.push_back({n->properties[i].second, uint64_t{1} << (i & 63), comma_quoted[next],
+                                 static_cast<uint32_t>(next)});
     }
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
       n->fast_keywords |= detail::kNumberKeywords;

@@ -81,9 +81,18 @@ struct Node {
     uint32_t len = 0;
   };
   std::vector<QuotedName> quoted_names;
-  // The same preceded by ',' (`,"name":`): after a member value, the
-  // separator and the next member in schema order in one compare.
-  std::vector<QuotedName> comma_quoted_names;
+  // Per property, what a run of members in schema order needs of it in one
+  // place (one line): its schema, its bit in the required/seen masks, and
+  // the next property (wrapping to the first) with `,"name":` of that next
+  // one, so that the separator and the next member are one compare.
+  struct MemberStep {
+    const Node* node = nullptr;
+    uint64_t bit = 0;
+    QuotedName next_comma_quoted;
+    uint32_t next = 0;  // index of the next property
+  };
+  std::vector<MemberStep> member_steps;
+  size_t property_count = 0;  // properties.size(), without a division
   std::vector<std::pair<SchemaPattern, const Node*>> pattern_properties;
   const Node* additional_properties = nullptr;
   std::vector<std::string> required;

@@ -209,15 +209,14 @@ class StreamPass {
     if (p < end && *p == '}') {
       ++p;
     } else {
-      const size_t np = n->properties.size();
+      const size_t np = n->property_count;
       // In registers across the calls for member values (otherwise each
       // member reloads them through n).
       const Node::QuotedName* const quoted = n->quoted_names.data();
-      const Node::QuotedName* const comma_quoted = n->comma_quoted_names.data();
+      const Node::MemberStep* const steps = n->member_steps.data();
       // The last address a 16-byte compare may start at (as an integer: the
       // pointer end - 16 may lie before a short text).
       const uintptr_t last16 = reinterpret_cast<uintptr_t>(end) - 16;
-      const std::pair<std::string, const Node*>* const props = n->properties.data();
       size_t hint = 0;  // members usually come in the schema's property order
       for (;;) {
         const Node* value_node = n->additional_properties;
@@ -228,17 +227,20 @@ class StreamPass {
         if (np != 0 && reinterpret_cast<uintptr_t>(p) <= last16 && Matches(quoted[hint], p)) {
           uint32_t len = quoted[hint].len;
           // A run of members in schema order: after each value, the ','
-          // and the next expected name are one compare
-          // (Node::comma_quoted_names), with no separate separator step.
+          // and the next expected name are one compare, with no separate
+          // separator step. Each step's data is one line
+          // (Node::member_steps).
+          const Node::MemberStep* step = steps + hint;
           for (;;) {
-            value_node = props[hint].second;
-            seen |= uint64_t{1} << hint;
-            hint = hint + 1 < np ? hint + 1 : 0;
-            p = Child(value_node, p + len, depth);
+            seen |= step->bit;
+            p = Child(step->node, p + len, depth);
             if (p == nullptr) return nullptr;
-            if (reinterpret_cast<uintptr_t>(p) > last16 || !Matches(comma_quoted[hint], p)) break;
-            len = comma_quoted[hint].len;
+            const Node::QuotedName& next = step->next_comma_quoted;
+            step = steps + step->next;
+            if (reinterpret_cast<uintptr_t>(p) > last16 || !Matches(next, p)) break;
+            len = next.len;
           }
+          hint = static_cast<size_t>(step - steps);
           After after;
           p = Separator(p, '}', &after);
           if (after == After::kBad) return nullptr;
