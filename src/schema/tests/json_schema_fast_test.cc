@@ -227,6 +227,15 @@ TEST(JsonSchemaOnePass, NestingDeeperThanBoostAllowsIsNotDecidedHere) {
     const std::string text = std::string(static_cast<size_t>(depth), '[') + "1" + std::string(static_cast<size_t>(depth), ']');
     AgreeOnePass(any, text, depth <= 31);
   }
+  // Arrays of records (whose items the pass checks inline) nested in
+  // records: every level counts.
+  JsonSchemaValidator nested = Compile(R"({"$ref":"#/definitions/list","definitions":{"list":{"type":"array",
+      "items":{"type":"object","properties":{"a":{"$ref":"#/definitions/list"}}}}}})");
+  for (int levels : {14, 15, 16, 17, 20}) {  // 2 * levels containers
+    std::string text = "[]";
+    for (int i = 0; i < levels; ++i) text = R"([{"a":)" + text + "}]";
+    AgreeOnePass(nested, text, 2 * levels + 1 <= 31);
+  }
 }
 
 TEST(JsonSchemaOnePass, DuplicateNamesAndEscapedNamesGoToTheReference) {
