@@ -36,6 +36,19 @@ inline size_t VarintSize(int64_t v) {
 // Reads an unsigned varint from `*in`, advancing it. False on truncation or
 // more than 10 bytes.
 inline bool GetUVarint(std::string_view* in, uint64_t* v) {
+  // Lengths and deltas inside a record batch are nearly all one or two
+  // bytes: those skip the general loop (a record's header has five).
+  const auto* b = reinterpret_cast<const uint8_t*>(in->data());
+  if (!in->empty() && b[0] < 0x80) {
+    *v = b[0];
+    in->remove_prefix(1);
+    return true;
+  }
+  if (in->size() >= 2 && b[1] < 0x80) {
+    *v = (b[0] & 0x7Fu) | (static_cast<uint64_t>(b[1]) << 7);
+    in->remove_prefix(2);
+    return true;
+  }
   uint64_t result = 0;
   for (int shift = 0, i = 0; i < 10; ++i, shift += 7) {
     if (in->empty()) return false;

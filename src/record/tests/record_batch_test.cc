@@ -193,5 +193,27 @@ TEST(VarintTest, ZigzagRoundTrip) {
   EXPECT_EQ(one, std::string("\x01", 1)) << "zigzag maps -1 to 1";
 }
 
+// The 1- and 2-byte fast paths and the general loop: each reads exactly its
+// bytes (the next byte is left), and a cut or overlong varint is an error.
+TEST(VarintTest, UnsignedLengthsAtEveryByteBoundary) {
+  for (uint64_t v : std::initializer_list<uint64_t>{0, 1, 127, 128, 300, 16383, 16384, 2097151, 2097152,
+                                                    UINT32_MAX, UINT64_MAX}) {
+    std::string s;
+    PutUVarint(&s, v);
+    EXPECT_EQ(s.size(), UVarintSize(v));
+    s.push_back('\x7f');  // a following byte that must stay
+    std::string_view in = s;
+    uint64_t got = 0;
+    ASSERT_TRUE(GetUVarint(&in, &got)) << v;
+    EXPECT_EQ(got, v);
+    EXPECT_EQ(in, std::string_view("\x7f", 1)) << v;
+    std::string_view cut(s.data(), UVarintSize(v) - 1);  // the last byte missing
+    EXPECT_FALSE(GetUVarint(&cut, &got)) << v;
+  }
+  std::string_view overlong("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
+  uint64_t got = 0;
+  EXPECT_FALSE(GetUVarint(&overlong, &got));
+}
+
 }  // namespace
 }  // namespace meshd::record
