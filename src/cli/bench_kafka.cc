@@ -1,6 +1,7 @@
 #include "cli/bench_kafka.h"
 
 #include <librdkafka/rdkafka.h>
+#include <sys/resource.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -264,6 +265,9 @@ struct RunFigures {
   double seconds = 0;
   std::vector<int64_t> latency_us;  // sorted; empty for consume
   double first_message_ms = -1;     // consume: assign() to first message (not in `seconds`)
+  // CPU time of the whole process (client and, with --embedded, broker)
+  // over the timed run, start-up and warm-up excluded; -1 when not measured.
+  double cpu_seconds = -1;
 };
 
 // Full-load produce: every message handed to the client as fast as its queue
@@ -432,6 +436,14 @@ Result<RunFigures> Consume(const std::string& bootstrap, const std::string& topi
   return f;
 }
 
+// User + system CPU of this process so far, in seconds.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
 double Quantile(const std::vector<int64_t>& sorted_us, double q) {
   if (sorted_us.empty()) return 0;
   size_t i = std::min(sorted_us.size() - 1,
@@ -470,6 +482,10 @@ void Print(const KafkaBenchOptions& o, int linger_ms, const RunFigures& f, std::
       len = std::snprintf(buf, sizeof(buf), ",\"first_message_ms\":%.1f", f.first_message_ms);
       out.write(buf, std::min<int>(len, sizeof(buf) - 1));
     }
+    if (f.cpu_seconds >= 0) {
+      len = std::snprintf(buf, sizeof(buf), ",\"cpu_seconds\":%.3f", f.cpu_seconds);
+      out.write(buf, std::min<int>(len, sizeof(buf) - 1));
+    }
     out << "}\n";
   } else {
     int len = std::snprintf(buf, sizeof(buf),
@@ -491,6 +507,11 @@ void Print(const KafkaBenchOptions& o, int linger_ms, const RunFigures& f, std::
     if (f.first_message_ms >= 0) {
       len = std::snprintf(buf, sizeof(buf), " (first message after %.1f ms, not counted)",
                           f.first_message_ms);
+      out.write(buf, std::min<int>(len, sizeof(buf) - 1));
+    }
+    if (f.cpu_seconds >= 0 && f.seconds > 0) {
+      len = std::snprintf(buf, sizeof(buf), ", CPU %.2f s (%.2f cores)", f.cpu_seconds,
+                          f.cpu_seconds / f.seconds);
       out.write(buf, std::min<int>(len, sizeof(buf) - 1));
     }
     out << "\n";
@@ -628,8 +649,10 @@ int RunKafkaBench(const KafkaBenchOptions& options, std::ostream& out) {
   } else {
     Status w = Warmup(rk, rkt.get(), payload, &state);
     if (!w.ok()) return Fail(w);
+    const double cpu_before = ProcessCpuSeconds();
     figures = o.mode == "latency" ? ProduceOneAtATime(rk, rkt.get(), payload, o.messages, &state)
                                   : ProduceThroughput(rk, rkt.get(), payload, o.messages, &state);
+    if (figures.ok()) figures->cpu_seconds = ProcessCpuSeconds() - cpu_before;
     rkt.reset();
     producer->reset();
   }

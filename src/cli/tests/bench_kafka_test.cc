@@ -6,6 +6,7 @@
 
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "cli/commands.h"
 
@@ -55,6 +56,11 @@ TEST(KafkaBenchTest, EmbeddedProduceReportsEveryMessage) {
   auto& lat = j["latency_ms"].as_object();
   EXPECT_GT(lat.at("p50").to_number<double>(), 0);
   EXPECT_GE(lat.at("p99").to_number<double>(), lat.at("p50").to_number<double>());
+  // The process's CPU over the timed run: some, and no more than every core
+  // busy for the whole run (plus the accounting's rounding).
+  const double cpu = j["cpu_seconds"].to_number<double>();
+  EXPECT_GT(cpu, 0);
+  EXPECT_LE(cpu, std::thread::hardware_concurrency() * j["seconds"].to_number<double>() + 0.05);
 }
 
 TEST(KafkaBenchTest, EmbeddedLatencyModeUsesLingerZero) {
