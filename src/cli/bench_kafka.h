@@ -22,6 +22,10 @@
 // config `fsync` (embedded: directly in the LocalLog; otherwise through the
 // CreateTopics API; an existing --topic is used as is).
 //
+// Produce and latency modes also report cpu_seconds: the process's CPU
+// (client and, with --embedded, broker) over the timed run, so that a cost
+// can be split into CPU per message and cores kept busy.
+//
 // Output: one human-readable line, or one JSON object with --json.
 // Not thread-safe; call from one thread (it blocks until done).
 
