@@ -183,6 +183,9 @@ bool IsValidJsonText(const Node* root, std::string_view text);
 // json_schema_stream.cc. Same contract as IsValidJsonText.
 bool IsStreamable(const Node* root);
 bool IsValidJsonStream(const Node* root, std::string_view text);
+// Tests: turns the AVX2 scan of long strings in the one pass off (false) or
+// back on where the CPU has AVX2; returns the previous setting.
+bool SetLongStringScanWideForTesting(bool wide);
 // The boost::json yes/no pass (json_schema.cc), for keywords the simdjson
 // pass delegates (propertyNames: the key as a JSON string).
 bool IsValidValue(const Node* n, const json::value& v);

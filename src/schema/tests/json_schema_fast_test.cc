@@ -15,6 +15,7 @@
 #include <string>
 
 #include "schema/json_schema.h"
+#include "schema/json_schema_node.h"
 #include "json_schema_checks.h"  // fuzz/
 
 namespace meshd::schema {
@@ -317,6 +318,39 @@ TEST(JsonSchemaOnePass, StringsAcrossVectorBlocks) {
     AgreeOnePass(rec, R"({"b":1,"a":"0123456789abcdef0123)" + bad + R"("})", true);
   }
   AgreeOnePass(rec, "{\"a\":\"caf\xc3\xa9\",\"b\":1}", true);
+}
+
+// Long strings (the AVX2 scan of 64 bytes per step, and the SSE2 loop the
+// test turns it off to cover): a special byte at every offset, the closing
+// quote at every length, and text after the string.
+TEST(JsonSchemaOnePass, LongStringsAcrossWideBlocks) {
+  JsonSchemaValidator any = Compile(R"({"type":"string"})");
+  JsonSchemaValidator bounded = Compile(R"({"type":"string","maxLength":300})");
+  JsonSchemaValidator rec = Compile(R"({"type":"object","properties":{"note":{"type":"string"},"n":{"type":"integer"}}})");
+  for (bool wide : {true, false}) {
+    const bool before = detail::SetLongStringScanWideForTesting(wide);
+    for (size_t at = 0; at < 200; ++at) {
+      std::string s(200, 'n');
+      for (std::string special : {std::string("\xc3\xa9"), std::string("\\n"), std::string("\x01"), std::string("\x1f"),
+                                  std::string("\xff"), std::string("\""), std::string("\xed\xa0\x80"), std::string("\x80"),
+                                  std::string("\\u00e9")}) {
+        std::string t = s;
+        t.replace(at, 1, special);
+        AgreeOnePass(any, "\"" + t + "\"", true);
+        AgreeOnePass(bounded, "\"" + t + "\"", false);
+        AgreeOnePass(rec, R"({"note":")" + t + R"(","n":1})", true);
+      }
+      AgreeOnePass(any, "\"" + s.substr(0, at) + "\"", true);
+      AgreeOnePass(bounded, "\"" + s.substr(0, at) + "\"", true);
+      AgreeOnePass(rec, R"({"note":")" + s.substr(0, at) + R"(","n":1})", true);
+      // Cut short: no closing quote within the text.
+      AgreeOnePass(any, "\"" + s.substr(0, at), true);
+    }
+    // A long valid string must be accepted (the wide scan is not bypassed).
+    EXPECT_TRUE(any.IsValidTextInOnePass("\"" + std::string(500, 'x') + "\""));
+    EXPECT_FALSE(bounded.IsValidTextInOnePass("\"" + std::string(301, 'x') + "\""));
+    detail::SetLongStringScanWideForTesting(before);
+  }
 }
 
 // Random edits of valid events: a byte replaced by one that matters to a
