@@ -491,13 +491,8 @@ struct JsonSchemaValidator::Impl {
       auto quoted = [&](const std::string& text) {
         detail::Node::QuotedName q;
         if (plain && text.size() <= 16) {
-          char bytes[16] = {};
-          std::memcpy(bytes, text.data(), text.size());
-          std::memcpy(&q.lo, bytes, 8);
-          std::memcpy(&q.hi, bytes + 8, 8);
-          const size_t lo_len = std::min<size_t>(text.size(), 8), hi_len = text.size() - lo_len;
-          q.lo_mask = lo_len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * lo_len)) - 1;
-          q.hi_mask = hi_len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * hi_len)) - 1;
+          std::memcpy(q.bytes, text.data(), text.size());
+          q.mask = static_cast<uint32_t>((uint64_t{1} << text.size()) - 1);
           q.len = static_cast<uint32_t>(text.size());
         }
         return q;
@@ -508,8 +503,12 @@ struct JsonSchemaValidator::Impl {
     n->property_count = n->properties.size();
     for (size_t i = 0; i < n->properties.size(); ++i) {
       const size_t next = i + 1 < n->properties.size() ? i + 1 : 0;
-      n->member_steps.push_back({n->properties[i].second, uint64_t{1} << (i & 63), comma_quoted[next],
-                                 static_cast<uint32_t>(next)});
+      n->member_steps.push_back({n->properties[i].second, uint64_t{1} << (i & 63), comma_quoted[next], nullptr});
+    }
+    // Linked once the vector holds every step (it never grows again; the
+    // node lives behind a unique_ptr, so the steps do not move).
+    for (size_t i = 0; i < n->member_steps.size(); ++i) {
+      n->member_steps[i].next = &n->member_steps[i + 1 < n->member_steps.size() ? i + 1 : 0];
     }
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
       n->fast_keywords |= detail::kNumberKeywords;

@@ -227,13 +227,20 @@ class StreamPass {
     return p + size;
   }
 
-  // Whether the 16 bytes at p start with `q` (Node::QuotedName): two word
-  // compares under masks. The caller made sure 16 bytes are there.
+  // Whether the 16 bytes at p start with `q` (Node::QuotedName): one vector
+  // compare under the mask (about half the instructions of two masked word
+  // compares). The caller made sure 16 bytes are there.
   static bool Matches(const Node::QuotedName& q, const char* p) {
-    uint64_t lo, hi;
-    std::memcpy(&lo, p, 8);
-    std::memcpy(&hi, p + 8, 8);
-    return ((lo ^ q.lo) & q.lo_mask) == 0 && ((hi ^ q.hi) & q.hi_mask) == 0;
+#if defined(__SSE2__)
+    const __m128i equal = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
+                                         _mm_load_si128(reinterpret_cast<const __m128i*>(q.bytes)));
+    return (static_cast<uint32_t>(_mm_movemask_epi8(equal)) & q.mask) == q.mask;
+#else
+    for (int i = 0; i < 16; ++i) {
+      if (((q.mask >> i) & 1) != 0 && static_cast<unsigned char>(p[i]) != q.bytes[i]) return false;
+    }
+    return true;
+#endif
   }
 
   // After a member or an item: ',' and more to come, or the closing
@@ -291,11 +298,16 @@ class StreamPass {
             p = Child(step->node, p + len, depth);
             if (p == nullptr) return nullptr;
             const Node::QuotedName& next = step->next_comma_quoted;
-            step = steps + step->next;
+            step = step->next;
             if (reinterpret_cast<uintptr_t>(p) > last16 || !Matches(next, p)) break;
             len = next.len;
           }
           hint = static_cast<size_t>(step - steps);
+          // A run usually ends at the object's last member: its '}' first.
+          if (p < end && *p == '}') {
+            ++p;
+            break;
+          }
           After after;
           p = Separator(p, '}', &after);
           if (after == After::kBad) return nullptr;
@@ -352,6 +364,10 @@ class StreamPass {
         p = records && p < end_ && *p == '{' ? ObjectInline(item, p, depth + 1) : Child(item, p, depth);
         if (p == nullptr) return nullptr;
         ++count;
+        if (p < end_ && *p == ',') {  // the usual case first
+          ++p;
+          continue;
+        }
         After after;
         p = Separator(p, ']', &after);
         if (after == After::kBad) return nullptr;
