@@ -96,9 +96,15 @@ uint64_t NameHead(const char* s, size_t size, const char* end) {
 // string scanning. Called only after a first 16-byte block of the string
 // held no stop byte and while 64 bytes remain. Returns the first '"', '\\'
 // or control character in [p, end), or the point from which fewer than 64
-// bytes remain (the SSE2 loop goes on from either). Every byte loaded is
-// ORed into *high (bit 7: a byte >= 0x80 went by; see MaybeNonAscii).
-[[gnu::target("avx2")]] const char* LongStringRunAvx2(const char* p, const char* end, unsigned* high) {
+// bytes remain (the SSE2 loop goes on from either), and 0x80 if a byte
+// >= 0x80 was among those loaded (see MaybeNonAscii). Both come back in
+// registers: an out-parameter kept the caller's flag in memory for every
+// string, long or not.
+struct LongRun {
+  const char* p;
+  unsigned high;
+};
+[[gnu::target("avx2")]] LongRun LongStringRunAvx2(const char* p, const char* end) {
   const __m256i quote = _mm256_set1_epi8('"');
   const __m256i backslash = _mm256_set1_epi8('\\');
   const __m256i below_space = _mm256_set1_epi8(0x1f);
@@ -122,8 +128,7 @@ uint64_t NameHead(const char* s, size_t size, const char* end) {
     }
     p += 64;
   }
-  *high |= _mm256_movemask_epi8(loaded) != 0 ? 0x80u : 0u;
-  return p;
+  return {p, _mm256_movemask_epi8(loaded) != 0 ? 0x80u : 0u};
 }
 
 // Whether LongStringRun may use AVX2: the CPU has it (checked once at
@@ -133,10 +138,14 @@ bool long_string_scan_wide = [] {
   return __builtin_cpu_supports("avx2") != 0;
 }();
 
-const char* LongStringRun(const char* p, const char* end, unsigned* high) { return LongStringRunAvx2(p, end, high); }
+LongRun LongStringRun(const char* p, const char* end) { return LongStringRunAvx2(p, end); }
 #else
 constexpr bool long_string_scan_wide = false;
-const char* LongStringRun(const char* p, const char*, unsigned*) { return p; }
+struct LongRun {
+  const char* p;
+  unsigned high;
+};
+LongRun LongStringRun(const char* p, const char*) { return {p, 0}; }
 #endif
 
 // The cursor is passed and returned by value (nullptr: rejected or not
@@ -431,7 +440,11 @@ class StreamPass {
         p += 16;
         // A long string (a note, a description): 64 bytes per step with
         // AVX2 where the CPU has it (LongStringRun).
-        if (end - p >= 64 && long_string_scan_wide) p = LongStringRun(p, end, &tail_high);
+        if (end - p >= 64 && long_string_scan_wide) {
+          const LongRun run = LongStringRun(p, end);
+          p = run.p;
+          tail_high |= run.high;
+        }
       }
 #else
       while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) {
