@@ -510,6 +510,14 @@ struct JsonSchemaValidator::Impl {
     for (size_t i = 0; i < n->member_steps.size(); ++i) {
       n->member_steps[i].next = &n->member_steps[i + 1 < n->member_steps.size() ? i + 1 : 0];
     }
+    n->flat_record = !n->properties.empty() && n->properties.size() <= 64 && n->required_all_indexed &&
+                     n->quoted_names.front().len != 0 &&
+                     std::all_of(n->member_steps.begin(), n->member_steps.end() - 1,
+                                 [](const detail::Node::MemberStep& s) { return s.next_comma_quoted.len != 0; }) &&
+                     std::all_of(n->properties.begin(), n->properties.end(), [](const auto& prop) {
+                       const Node* c = prop.second;
+                       return c->plain && (c->accepts & (detail::kObjectBit | detail::kArrayBit)) == 0;
+                     });
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
       n->fast_keywords |= detail::kNumberKeywords;
     }

@@ -95,6 +95,13 @@ struct Node {
   };
   std::vector<MemberStep> member_steps;
   size_t property_count = 0;  // properties.size(), without a division
+  // A flat record schema: 1-64 properties whose compact names fit the
+  // 16-byte compares, each a plain schema for scalars only (no object or
+  // array instance can be valid there), required names among them. The one
+  // pass then first tries the shape events nearly always have, every
+  // property once in schema order, in a loop that keeps nothing else
+  // (json_schema_stream.cc, FlatRecord).
+  bool flat_record = false;
   std::vector<std::pair<SchemaPattern, const Node*>> pattern_properties;
   const Node* additional_properties = nullptr;
   std::vector<std::string> required;

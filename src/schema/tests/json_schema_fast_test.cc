@@ -353,6 +353,60 @@ TEST(JsonSchemaOnePass, LongStringsAcrossWideBlocks) {
   }
 }
 
+// Records of a flat schema (every property a scalar): the one pass first
+// tries "every property once, in order, compact" and otherwise starts the
+// object over with the general walk. Every other shape must get the
+// reference's verdict too.
+TEST(JsonSchemaOnePass, FlatRecordsInEveryShape) {
+  const std::string item =
+      R"({"type":"object","required":["a","b"],"properties":{"a":{"type":"string"},"b":{"type":"integer","minimum":1},"c":{"type":"number"}}})";
+  JsonSchemaValidator top = Compile(item);
+  JsonSchemaValidator closed = Compile(item.substr(0, item.size() - 1) + R"(,"additionalProperties":false})");
+  JsonSchemaValidator array = Compile(R"({"type":"array","items":)" + item + "}");
+  const std::string pad(20, ' ');  // keeps the record clear of the text's last 16 bytes
+  for (const std::string rec : {
+           R"({"a":"x","b":1,"c":2.5})",          // the fast shape
+           R"({"a":"x","b":1})",                  // optional member absent
+           R"({"b":1,"a":"x","c":2.5})",          // order
+           R"({"a":"x","c":2.5,"b":1})",
+           R"({"a":"x","b":1,"c":2.5,"d":null})", // an additional member
+           R"({"a":"x","b":1,"c":2.5,"a":"y"})",  // a duplicate
+           R"({"a":"x","b":0,"c":2.5})",          // invalid values at each place
+           R"({"a":1,"b":1,"c":2.5})",
+           R"({"a":"x","b":1,"c":"2.5"})",
+           R"({"a":"x","b":1.5,"c":2.5})",
+           R"({"a":"x","b":1,"c":{}})",          // containers where scalars are due
+           R"({"a":["x"],"b":1,"c":2.5})",
+           R"({"a":"x","b":1,"c":2.5)",           // cut, and bad closers
+           R"({"a":"x","b":1,"c":2.5])",
+           R"({"a":"x","b":1,"c":2.5,})",
+           R"({"a":"x" ,"b":1,"c":2.5})",         // whitespace
+           R"({ "a":"x","b":1,"c":2.5})",
+           R"({"a":"x","b":1,"c":2.5 })",
+           R"({"a":"x","b":true,"c":2.5})",
+           R"({"a":"x","b":1,"c":null})",
+           R"({"a":"\u0078","b":1,"c":2.5})",     // escapes
+           R"({"\u0061":"x","b":1,"c":2.5})",
+           R"({"a":"x","b":1,"c":2.5}})",
+           R"({})",
+       }) {
+    AgreeOnePass(top, rec, false);
+    AgreeOnePass(top, rec + pad, false);
+    AgreeOnePass(closed, rec + pad, false);
+    AgreeOnePass(array, "[" + rec + "," + rec + "]" + pad, false);
+    AgreeOnePass(array, "[" + std::string(R"({"a":"x","b":1,"c":2.5})") + "," + rec + "]" + pad, false);
+  }
+  // The fast shape is accepted, at the end of the text and away from it.
+  for (const std::string& text : {std::string(R"({"a":"x","b":1,"c":2.5})"), R"({"a":"x","b":1,"c":2.5})" + pad}) {
+    EXPECT_TRUE(top.IsValidTextInOnePass(text)) << text;
+    EXPECT_TRUE(closed.IsValidTextInOnePass(text)) << text;
+  }
+  EXPECT_TRUE(top.IsValidTextInOnePass(R"({"a":"x","b":1})" + pad));
+  EXPECT_TRUE(top.IsValidTextInOnePass(R"({"c":2.5,"b":1,"a":"x"})" + pad));
+  EXPECT_FALSE(closed.IsValidTextInOnePass(R"({"a":"x","b":1,"c":2.5,"d":null})" + pad));
+  EXPECT_FALSE(top.IsValidTextInOnePass(R"({"a":"x","b":0,"c":2.5})" + pad));
+}
+
 // Random edits of valid events: a byte replaced by one that matters to a
 // JSON scanner, inserted, deleted, or the text cut short. The one pass must
 // never accept what the reference rejects, and must still accept most of
