@@ -89,7 +89,6 @@ uint64_t NameHead(const char* s, size_t size, const char* end) {
   return head;
 }
 
-#if defined(__SSE2__) && defined(__GNUC__)
 // The rest of a long string's content, 64 bytes per step (two AVX2
 // vectors): about a third of the instructions of the 16-byte SSE2 step,
 // which is what a 600-byte note otherwise costs most of a 1 KiB event's
@@ -104,6 +103,7 @@ struct LongRun {
   const char* p;
   unsigned high;
 };
+#if defined(__SSE2__) && defined(__GNUC__)
 [[gnu::target("avx2")]] LongRun LongStringRunAvx2(const char* p, const char* end) {
   const __m256i quote = _mm256_set1_epi8('"');
   const __m256i backslash = _mm256_set1_epi8('\\');
@@ -141,10 +141,6 @@ bool long_string_scan_wide = [] {
 LongRun LongStringRun(const char* p, const char* end) { return LongStringRunAvx2(p, end); }
 #else
 constexpr bool long_string_scan_wide = false;
-struct LongRun {
-  const char* p;
-  unsigned high;
-};
 LongRun LongStringRun(const char* p, const char*) { return {p, 0}; }
 #endif
 
