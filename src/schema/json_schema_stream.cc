@@ -277,18 +277,28 @@ class StreamPass {
   // the property table and the separator's state live across the values;
   // this loop keeps a step pointer, which took about a tenth of the
   // instructions of an array of 3-member records.
-  [[gnu::always_inline]] inline const char* FlatRecord(const Node* n, const char* p, int depth) const {
+  // What FlatRecord reads of the node, loaded once: an array of records
+  // keeps it in locals across its items (through the node, every item
+  // reloaded it, since the compiler cannot tell that the calls for values
+  // leave the node alone).
+  struct FlatPlan {
+    const Node::QuotedName* first;
+    const Node::MemberStep* steps;
+    const Node::MemberStep* last;
+    explicit FlatPlan(const Node* n)
+        : first(n->quoted_names.data()), steps(n->member_steps.data()), last(steps + n->property_count - 1) {}
+  };
+  [[gnu::always_inline]] inline const char* FlatRecord(const FlatPlan& plan, const char* p, int depth) const {
     const uintptr_t last16 = reinterpret_cast<uintptr_t>(end_) - 16;
-    const Node::QuotedName& first = n->quoted_names.front();
+    const Node::QuotedName& first = *plan.first;
     const char* q = p + 1;
     if (reinterpret_cast<uintptr_t>(q) > last16 || !Matches(first, q)) return p;
     q += first.len;
-    const Node::MemberStep* step = n->member_steps.data();
-    const Node::MemberStep* const last = step + n->property_count - 1;
+    const Node::MemberStep* step = plan.steps;
     for (;;) {
       q = Child(step->node, q, depth);
       if (q == nullptr) return nullptr;
-      if (step == last) break;
+      if (step == plan.last) break;
       const Node::QuotedName& next = step->next_comma_quoted;
       if (reinterpret_cast<uintptr_t>(q) > last16 || !Matches(next, q)) return p;
       q += next.len;
@@ -302,9 +312,14 @@ class StreamPass {
   [[gnu::always_inline]] inline const char* ObjectInline(const Node* n, const char* p, int depth) const {
     if (depth > kMaxDepth) return nullptr;
     if (n->flat_record) {
-      const char* const after = FlatRecord(n, p, depth);
+      const char* const after = FlatRecord(FlatPlan(n), p, depth);
       if (after != p) return after;
     }
+    return GeneralObject(n, p, depth);
+  }
+
+  // Any object, member by member (ObjectInline after its checks).
+  [[gnu::always_inline]] inline const char* GeneralObject(const Node* n, const char* p, int depth) const {
     const char* const end = end_;
     p = SkipSpace(p + 1);  // after '{'
     uint64_t seen = 0;
@@ -395,25 +410,48 @@ class StreamPass {
     if (depth > kMaxDepth) return nullptr;
     p = SkipSpace(p + 1);  // after '['
     const Node* item = n->items != nullptr ? n->items : &any_;
-    uint64_t count = 0;
-    if (p < end_ && *p == ']') {
-      ++p;
-    } else {
-      const bool records = item->plain && TypeAllows(item, kObjectBit);
-      for (;;) {
-        p = records && p < end_ && *p == '{' ? ObjectInline(item, p, depth + 1) : Child(item, p, depth);
-        if (p == nullptr) return nullptr;
-        ++count;
-        if (p < end_ && *p == ',') {  // the usual case first
-          ++p;
-          continue;
+    if (p < end_ && *p == ']') return Counted(n, p + 1, 0);
+    const bool records = item->plain && TypeAllows(item, kObjectBit);
+    if (records && item->flat_record && depth + 1 <= kMaxDepth) {
+      // An array of flat records, the usual array of an event: the plan is
+      // loaded once for every item (about 35 instructions per item).
+      const FlatPlan plan(item);
+      return Items(n, p, [&](const char* q) __attribute__((always_inline)) {
+        if (q < end_ && *q == '{') {
+          const char* const after = FlatRecord(plan, q, depth + 1);
+          return after != q ? after : GeneralObject(item, q, depth + 1);
         }
-        After after;
-        p = Separator(p, ']', &after);
-        if (after == After::kBad) return nullptr;
-        if (after == After::kClosed) break;
-      }
+        return Child(item, q, depth);
+      });
     }
+    return Items(n, p, [&](const char* q) __attribute__((always_inline)) {
+      return records && q < end_ && *q == '{' ? ObjectInline(item, q, depth + 1) : Child(item, q, depth);
+    });
+  }
+
+  // An array's items from the first one on, each checked by `item` (at the
+  // item, returns the position after it or nullptr), then their count.
+  template <class ItemFn>
+  [[gnu::always_inline]] inline const char* Items(const Node* n, const char* p, const ItemFn& item) const {
+    uint64_t count = 0;
+    for (;;) {
+      p = item(p);
+      if (p == nullptr) return nullptr;
+      ++count;
+      if (p < end_ && *p == ',') {  // the usual case first
+        ++p;
+        continue;
+      }
+      After after;
+      p = Separator(p, ']', &after);
+      if (after == After::kBad) return nullptr;
+      if (after == After::kClosed) break;
+    }
+    return Counted(n, p, count);
+  }
+
+  // The array's item count against maxItems and minItems.
+  static const char* Counted(const Node* n, const char* p, uint64_t count) {
     if (n->max_items && count > *n->max_items) return nullptr;
     return !n->min_items || count >= *n->min_items ? p : nullptr;
   }
@@ -608,12 +646,76 @@ class StreamPass {
     return n;
   }
 
+  // The two shapes most of an event's numbers have, decided from one
+  // vector load's digit mask before Number's general walk: a number under a
+  // node that reads no value (`"price":{"type":"number"}`), whose grammar
+  // alone decides; and an integer literal (`"qty":3` under `minimum`), whose
+  // value is its digits. Returns the position after the number, nullptr
+  // when it is rejected, or `start` when Number decides (a fraction or an
+  // exponent that a keyword reads, a token that may go on past the 16
+  // bytes, fewer than 16 bytes left, an exponent of more than 9 digits).
+  // About 30 fewer instructions per number than the general walk, which
+  // keeps eight results of the token for the value (two numbers per item
+  // of an event's array of records).
+  [[gnu::always_inline]] inline const char* QuickNumber(const Node* n, const char* start) const {
+#if defined(__SSE2__)
+    if (end_ - start < 16) return start;
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start));
+    const __m128i nine = _mm_set1_epi8(9);
+    // Bits 16-31 set: every run ends within the window (at 16 at the latest).
+    const uint32_t not_digit = ~static_cast<uint32_t>(_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_max_epu8(_mm_sub_epi8(x, _mm_set1_epi8('0')), nine), nine)));
+    auto run = [&](unsigned at) { return static_cast<unsigned>(__builtin_ctz(not_digit >> at)); };
+    const bool negative = *start == '-';
+    const unsigned pos = negative ? 1 : 0;
+    const unsigned ints = run(pos);
+    unsigned q = pos + ints;  // after the integer part
+    if (ints == 0 || q >= 16) return start;
+    if (start[pos] == '0' && ints > 1) return nullptr;  // leading zeros are not JSON
+    const bool number_ok = (n->accepts & kNumberBit) != 0;
+    const bool needs_value = (n->fast_keywords & kNumberKeywords) != 0;
+    const char c = start[q];
+    if (c != '.' && (c | 0x20) != 'e') {
+      // An integer literal of at most 15 digits (what follows is the
+      // separator's to judge).
+      if (!number_ok && (n->accepts & kIntegerBit) == 0) return nullptr;
+      if (!needs_value) return start + q;
+      uint64_t value = 0;
+      for (unsigned i = pos; i < q; ++i) value = value * 10 + static_cast<uint64_t>(start[i] - '0');
+      const double d = static_cast<double>(value);
+      return NumberKeywordsHold(n, negative ? -d : d, /*integral=*/true) ? start + q : nullptr;
+    }
+    if (!number_ok || needs_value) return start;
+    // The grammar alone: ('.' digits)? ([eE] [+-]? digits)?
+    if (c == '.') {
+      const unsigned fracs = run(q + 1);
+      if (q + 1 + fracs >= 16) return start;
+      if (fracs == 0) return nullptr;
+      q += 1 + fracs;
+    }
+    if ((start[q] | 0x20) == 'e') {
+      ++q;
+      if (q < 16 && (start[q] == '+' || start[q] == '-')) ++q;
+      if (q >= 16) return start;
+      const unsigned exps = run(q);
+      if (q + exps >= 16 || exps > 9) return start;
+      if (exps == 0) return nullptr;
+      q += exps;
+    }
+    return start + q;
+#else
+    (void)n;
+    return start;
+#endif
+  }
+
   // RFC 8259 number grammar; the value is computed only when a keyword
   // needs it, exactly when it can be: a mantissa of at most 15 significant
   // digits is an exact double, and so is 10^k for k <= 22, so one multiply
   // or divide rounds correctly (Clinger's fast path). Other values go
   // through std::from_chars.
   [[gnu::always_inline]] inline const char* Number(const Node* n, const char* p) const {
+    if (const char* quick = QuickNumber(n, p); quick != p) return quick;
     const char* const end = end_;
     const char* const start = p;
     const bool negative = *p == '-';  // Value() checked p < end
