@@ -372,6 +372,37 @@ TEST(JsonSchemaOnePass, StringsAcrossVectorBlocks) {
   AgreeOnePass(rec, "{\"a\":\"caf\xc3\xa9\",\"b\":1}", true);
 }
 
+// Short strings with 16 bytes of text after the opening quote, which the
+// scan decides from one vector when the closing quote is its first stop
+// byte: a special byte (escape, control, quote, byte >= 0x80, valid and
+// invalid UTF-8) at every offset of strings of every length up to 20, with
+// the closing quote inside and past the vector, in a record, before and
+// after another member whose string holds a byte >= 0x80.
+TEST(JsonSchemaOnePass, ShortStringsDecidedFromOneVector) {
+  JsonSchemaValidator rec = Compile(
+      R"({"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"},"c":{"type":"integer"}}})");
+  const std::string tail = ",\"c\":1234567890123}";
+  for (size_t len = 0; len <= 20; ++len) {
+    const std::string plain(len, 's');
+    AgreeOnePass(rec, "{\"a\":\"" + plain + "\"" + tail, true);
+    AgreeOnePass(rec, "{\"a\":\"" + plain + "\",\"b\":\"caf\xc3\xa9\"" + tail, true);
+    AgreeOnePass(rec, "{\"b\":\"\xc3\xa9t\xc3\xa9\",\"a\":\"" + plain + "\"" + tail, true);
+    AgreeOnePass(rec, "{\"a\":\"" + plain + "\",\"b\":\"\xff\"" + tail, true);
+    AgreeOnePass(rec, "{\"a\":\"" + plain + "\",\"b\":\"\xc0\xaf\"" + tail, true);
+    for (size_t at = 0; at < len; ++at) {
+      for (const std::string& special :
+           {std::string("\\n"), std::string("\\u00e9"), std::string("\x01"), std::string("\x1f"),
+            std::string("\x7f"), std::string("\xc3\xa9"), std::string("\xff"), std::string("\x80"),
+            std::string("\xc0\xaf"), std::string("\""), std::string("\\")}) {
+        std::string t = plain;
+        t.replace(at, 1, special);
+        AgreeOnePass(rec, "{\"a\":\"" + t + "\"" + tail, true);
+        AgreeOnePass(rec, "{\"c\":1,\"a\":\"" + t + "\",\"b\":\"x\"}", true);
+      }
+    }
+  }
+}
+
 // Long strings (the AVX2 scan of 64 bytes per step, and the SSE2 loop the
 // test turns it off to cover): a special byte at every offset, the closing
 // quote at every length, and text after the string.
