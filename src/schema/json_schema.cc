@@ -518,6 +518,17 @@ struct JsonSchemaValidator::Impl {
                        const Node* c = prop.second;
                        return c->plain && (c->accepts & (detail::kObjectBit | detail::kArrayBit)) == 0;
                      });
+    for (auto& step : n->member_steps) {
+      // Each property was compiled before this node: its flags are final.
+      const Node* c = step.node;
+      if (!n->flat_record || !c->plain) continue;
+      if ((c->accepts & detail::kStringBit) != 0 && (c->fast_keywords & detail::kStringKeywords) == 0) {
+        step.quick |= detail::Node::kQuickString;
+      }
+      if ((c->accepts & detail::kNumberBit) != 0 && (c->fast_keywords & detail::kNumberKeywords) == 0) {
+        step.quick |= detail::Node::kQuickNumber;
+      }
+    }
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
       n->fast_keywords |= detail::kNumberKeywords;
     }

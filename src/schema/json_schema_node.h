@@ -92,7 +92,14 @@ struct Node {
     uint64_t bit = 0;
     QuotedName next_comma_quoted;
     const MemberStep* next = nullptr;  // the next property's step
+    // Flat records only: what a value of this property is checked by
+    // without the general dispatch (kQuickString: a plain string schema
+    // with no string keyword, so the scan alone decides a string;
+    // kQuickNumber: a plain number schema with no numeric keyword, so the
+    // grammar alone decides a number). Other values take the general path.
+    uint8_t quick = 0;
   };
+  static constexpr uint8_t kQuickString = 1, kQuickNumber = 2;
   std::vector<MemberStep> member_steps;
   size_t property_count = 0;  // properties.size(), without a division
   // A flat record schema: 1-64 properties whose compact names fit the

@@ -372,6 +372,55 @@ TEST(JsonSchemaOnePass, StringsAcrossVectorBlocks) {
   AgreeOnePass(rec, "{\"a\":\"caf\xc3\xa9\",\"b\":1}", true);
 }
 
+// A flat record's properties with keywords (or more than one type) are not
+// decided by the scan or the grammar alone (Node::MemberStep::quick): every
+// keyword still rejects, in every position of the record.
+TEST(JsonSchemaOnePass, FlatRecordMembersKeepTheirKeywords) {
+  const std::string schema = R"({"type":"object","properties":{
+      "s":{"type":"string","minLength":2,"maxLength":4,"pattern":"^a"},"e":{"enum":["x","y"]},
+      "n":{"type":"number","minimum":0,"exclusiveMaximum":10},"m":{"type":"number","multipleOf":0.5},
+      "i":{"type":"integer"},"t":{"type":["string","number"]},"p":{"type":"string"},"q":{"type":"number"}}})";
+  JsonSchemaValidator record = Compile(schema);
+  JsonSchemaValidator records = Compile(R"({"type":"array","items":)" + schema + "}");
+  const std::vector<std::pair<std::string, std::vector<std::string>>> members = {
+      {"s", {"\"ab\"", "\"a\"", "\"abcde\"", "\"ba\"", "1"}},
+      {"e", {"\"x\"", "\"z\"", "1"}},
+      {"n", {"0", "9.5", "-1", "10", "1e1", "\"5\""}},
+      {"m", {"1.5", "1.25", "2", "\"2\""}},
+      {"i", {"3", "3.5", "3.0", "\"3\""}},
+      {"t", {"\"a\"", "1.5", "true", "null"}},
+      {"p", {"\"a\"", "1", "true"}},
+      {"q", {"1", "\"1\"", "null"}},
+  };
+  for (size_t k = 0; k < members.size(); ++k) {
+    for (const std::string& value : members[k].second) {
+      // Every property in schema order (the flat loop), with this value in
+      // place of the first (valid) one; then reversed (the general walk);
+      // then this member alone; each also twice in an array.
+      std::vector<std::string> parts;
+      for (size_t j = 0; j < members.size(); ++j) {
+        parts.push_back("\"" + members[j].first + "\":" + (j == k ? value : members[j].second.front()));
+      }
+      auto join = [](const std::vector<std::string>& xs) {
+        std::string out = "{";
+        for (size_t i = 0; i < xs.size(); ++i) out += (i ? "," : "") + xs[i];
+        return out + "}";
+      };
+      const std::string in_order = join(parts);
+      const std::string reversed = join(std::vector<std::string>(parts.rbegin(), parts.rend()));
+      const std::string alone = join({parts[k]});
+      // (The flat loop compares 16 bytes at a time: it gives way to the
+      // general walk within 16 bytes of the text's end, hence the spaces.)
+      const std::string spaces(16, ' ');
+      for (const std::string& text : {in_order, reversed, alone}) {
+        AgreeOnePass(record, text, true);
+        AgreeOnePass(record, text + spaces, true);
+        AgreeOnePass(records, "[" + text + "," + text + "]" + spaces, true);
+      }
+    }
+  }
+}
+
 // Short strings with 16 bytes of text after the opening quote, which the
 // scan decides from one vector when the closing quote is its first stop
 // byte: a special byte (escape, control, quote, byte >= 0x80, valid and
