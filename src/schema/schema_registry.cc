@@ -1129,8 +1129,9 @@ Status SchemaRegistry::ValidateFramedBatch(const std::string& topic, bool is_key
     }
   };
   BatchWorkSharing::Shared().Run((n + kShareChunkRecords - 1) / kShareChunkRecords, chunk);
-  // Run returned: every chunk's writes are visible (the helpers left the job
-  // under the pool's mutex).
+  // Run returned: every chunk's writes are visible (each helper left the job
+  // with a release decrement that the caller acquired, or under the pool's
+  // mutex).
   if (first.index.load(std::memory_order_relaxed) == SIZE_MAX) return Status::Ok();
   *failed_index = first.index.load(std::memory_order_relaxed);
   return std::move(first.status);
