@@ -532,6 +532,9 @@ struct JsonSchemaValidator::Impl {
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
       n->fast_keywords |= detail::kNumberKeywords;
     }
+    if (n->minimum) n->lower = *n->minimum;
+    if (n->maximum) n->upper = *n->maximum;
+    n->number_rest = n->exclusive_minimum || n->exclusive_maximum || (n->multiple_of && *n->multiple_of > 0);
     if (n->enum_values || n->pattern || n->min_length || n->max_length) {
       n->fast_keywords |= detail::kStringKeywords;
     }
