@@ -266,17 +266,6 @@ class StreamPass {
 
   const char* Object(const Node* n, const char* p, int depth) const { return ObjectInline(n, p, depth); }
 
-  // A record of a flat schema (Node::flat_record) in the shape events nearly
-  // always have: every property once, in schema order, compact. At '{'.
-  // Returns the position after '}', nullptr when a value is invalid (the
-  // general walk would reject it too: same member, same schema), or p when
-  // the text has another shape (a member missing, added or moved,
-  // whitespace, the text's last 16 bytes): the general walk then starts
-  // over at p. With every property present, every required name is, and
-  // no member is additional. The general walk keeps a seen mask, a hint,
-  // the property table and the separator's state live across the values;
-  // this loop keeps a step pointer, which took about a tenth of the
-  // instructions of an array of 3-member records.
   // What FlatRecord reads of the node, loaded once: an array of records
   // keeps it in locals across its items (through the node, every item
   // reloaded it, since the compiler cannot tell that the calls for values
@@ -288,6 +277,18 @@ class StreamPass {
     explicit FlatPlan(const Node* n)
         : first(n->quoted_names.data()), steps(n->member_steps.data()), last(steps + n->property_count - 1) {}
   };
+
+  // A record of a flat schema (Node::flat_record) in the shape events nearly
+  // always have: every property once, in schema order, compact. At '{'.
+  // Returns the position after '}', nullptr when a value is invalid (the
+  // general walk would reject it too: same member, same schema), or p when
+  // the text has another shape (a member missing, added or moved,
+  // whitespace, the text's last 16 bytes): the general walk then starts
+  // over at p. With every property present, every required name is, and
+  // no member is additional. The general walk keeps a seen mask, a hint,
+  // the property table and the separator's state live across the values;
+  // this loop keeps a step pointer, which took about a tenth of the
+  // instructions of an array of 3-member records.
   [[gnu::always_inline]] inline const char* FlatRecord(const FlatPlan& plan, const char* p, int depth) const {
     const uintptr_t last16 = reinterpret_cast<uintptr_t>(end_) - 16;
     const Node::QuotedName& first = *plan.first;
