@@ -518,10 +518,11 @@ struct JsonSchemaValidator::Impl {
                        const Node* c = prop.second;
                        return c->plain && (c->accepts & (detail::kObjectBit | detail::kArrayBit)) == 0;
                      });
+    // A flat record's properties are plain (above), and each was compiled
+    // before this node: their flags are final.
     for (auto& step : n->member_steps) {
-      // Each property was compiled before this node: its flags are final.
+      if (!n->flat_record) break;
       const Node* c = step.node;
-      if (!n->flat_record || !c->plain) continue;
       if ((c->accepts & detail::kStringBit) != 0 && (c->fast_keywords & detail::kStringKeywords) == 0) {
         step.quick |= detail::Node::kQuickString;
       }

@@ -189,12 +189,6 @@ inline bool ExponentLeftToReference(const char* digits, size_t count) {
   return std::isfinite(q) && std::fabs(q - std::round(q)) < 1e-9 * std::max(1.0, std::fabs(q));
 }
 
-// minimum, maximum, exclusiveMinimum, exclusiveMaximum and multipleOf over a
-// number's value; `integral` is JSON Schema's "is an integer" (1.0 is).
-// Shared by the two yes/no passes so that they judge a number the same way.
-// Always inlined: out of line (g++ judged the multipleOf arithmetic too big
-// to inline) the call was 3 % of the produce path's validation samples,
-// where the bounds alone are a few compares.
 // What Node::lower and Node::upper leave: the exclusive bounds and
 // multipleOf. Cold: event schemas rarely have them.
 [[gnu::cold]] inline bool NumberRestHold(const Node* n, double d, bool integral) {
@@ -204,6 +198,12 @@ inline bool ExponentLeftToReference(const char* digits, size_t count) {
   return true;
 }
 
+// minimum, maximum, exclusiveMinimum, exclusiveMaximum and multipleOf over a
+// number's value; `integral` is JSON Schema's "is an integer" (1.0 is).
+// Shared by the two yes/no passes so that they judge a number the same way.
+// Always inlined: out of line (g++ judged the multipleOf arithmetic too big
+// to inline) the call was 3 % of the produce path's validation samples,
+// where the bounds alone are a few compares.
 [[gnu::always_inline]] inline bool NumberKeywordsHold(const Node* n, double d, bool integral) {
   // Two compares and one flag (five flag tests before); the value is never
   // NaN (JSON has none), so !(in range) is out of range.
