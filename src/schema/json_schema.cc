@@ -528,6 +528,8 @@ struct JsonSchemaValidator::Impl {
       }
       if ((c->accepts & detail::kNumberBit) != 0 && (c->fast_keywords & detail::kNumberKeywords) == 0) {
         step.quick |= detail::Node::kQuickNumber;
+      } else if ((c->accepts & (detail::kNumberBit | detail::kIntegerBit)) != 0 && !c->number_rest) {
+        step.quick |= detail::Node::kQuickBounds;  // `"qty":{"type":"integer","minimum":1}`
       }
     }
     if (n->multiple_of || n->maximum || n->minimum || n->exclusive_maximum || n->exclusive_minimum) {
@@ -536,6 +538,7 @@ struct JsonSchemaValidator::Impl {
     if (n->minimum) n->lower = *n->minimum;
     if (n->maximum) n->upper = *n->maximum;
     n->number_rest = n->exclusive_minimum || n->exclusive_maximum || (n->multiple_of && *n->multiple_of > 0);
+    n->nonnegative_holds = !n->number_rest && n->lower <= 0 && n->upper == std::numeric_limits<double>::infinity();
     if (n->enum_values || n->pattern || n->min_length || n->max_length) {
       n->fast_keywords |= detail::kStringKeywords;
     }

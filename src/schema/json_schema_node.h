@@ -63,6 +63,10 @@ struct Node {
   double lower = -std::numeric_limits<double>::infinity();
   double upper = std::numeric_limits<double>::infinity();
   bool number_rest = false;
+  // Every number >= 0 meets the numeric keywords (`"minimum":0`, the usual
+  // bound of an amount): only minimum <= 0, nothing else. A literal without
+  // '-' is then judged by its grammar alone, with no value computed.
+  bool nonnegative_holds = false;
   std::optional<uint64_t> max_length, min_length, max_items, min_items, max_properties,
       min_properties;
   std::optional<SchemaPattern> pattern;
@@ -104,10 +108,13 @@ struct Node {
     // without the general dispatch (kQuickString: a plain string schema
     // with no string keyword, so the scan alone decides a string;
     // kQuickNumber: a plain number schema with no numeric keyword, so the
-    // grammar alone decides a number). Other values take the general path.
+    // grammar alone decides a number; kQuickBounds: a plain schema that
+    // accepts integers and has no numeric keyword but minimum and maximum,
+    // so an integer literal's digits and Node::lower/upper decide it).
+    // Other values take the general path.
     uint8_t quick = 0;
   };
-  static constexpr uint8_t kQuickString = 1, kQuickNumber = 2;
+  static constexpr uint8_t kQuickString = 1, kQuickNumber = 2, kQuickBounds = 4;
   std::vector<MemberStep> member_steps;
   size_t property_count = 0;  // properties.size(), without a division
   // A flat record schema: 1-64 properties whose compact names fit the

@@ -309,9 +309,10 @@ class StreamPass {
   }
 
   // A flat record's member value: a string or a number that the property's
-  // quick flags (Node::MemberStep::quick) say the scan or the grammar alone
-  // decides skips Child's dispatch and the node's type and keyword tests
-  // (about 10 instructions per member); anything else goes through Child.
+  // quick flags (Node::MemberStep::quick) say the scan, the grammar, or an
+  // integer literal's digits against the bounds decide skips Child's
+  // dispatch and the node's type and keyword tests (about 10 instructions
+  // per member); anything else goes through Child.
   [[gnu::always_inline]] inline const char* FlatMember(const Node::MemberStep* step, const char* q,
                                                        int depth) const {
     const uint8_t quick = step->quick;
@@ -321,8 +322,11 @@ class StreamPass {
         Text text;
         return ScanString(q, &text);
       }
-      if ((c == '-' || IsDigit(c)) && (quick & Node::kQuickNumber) != 0) {
-        if (const char* after = QuickNumber<true>(nullptr, q); after != q) return after;
+      if ((c == '-' || IsDigit(c)) && (quick & (Node::kQuickNumber | Node::kQuickBounds)) != 0) {
+        const char* const after = (quick & Node::kQuickNumber) != 0
+                                      ? QuickNumber<QuickMode::kGrammar>(nullptr, q)
+                                      : QuickNumber<QuickMode::kBounds>(step->node, q);
+        if (after != q) return after;
       }
     }
     return Child(step->node, q, depth);
@@ -689,7 +693,9 @@ class StreamPass {
 
   // The two shapes most of an event's numbers have, decided from one
   // vector load's digit mask before Number's general walk: a number under a
-  // node that reads no value (`"price":{"type":"number"}`), whose grammar
+  // node that reads no value (`"price":{"type":"number"}`), or a number
+  // without '-' under a node that every number >= 0 satisfies
+  // (`"amount":{"minimum":0}`, Node::nonnegative_holds), whose grammar
   // alone decides; and an integer literal (`"qty":3` under `minimum`), whose
   // value is its digits. Returns the position after the number, nullptr
   // when it is rejected, or `start` when Number decides (a fraction or an
@@ -698,10 +704,17 @@ class StreamPass {
   // About 30 fewer instructions per number than the general walk, which
   // keeps eight results of the token for the value (two numbers per item
   // of an event's array of records).
-  // kGrammarOnly: the caller knows the node accepts any number and reads no
-  // value (Node::kQuickNumber); n is not read.
-  template <bool kGrammarOnly = false>
+  // The mode says what the caller knows of the node:
+  // - kGrammar: it accepts any number and reads no value
+  //   (Node::kQuickNumber); n is not read.
+  // - kBounds: it accepts integers, and minimum/maximum (Node::lower,
+  //   upper) are its only numeric keywords (Node::kQuickBounds); only an
+  //   integer literal is decided here.
+  // - kGeneral: nothing; the node's type and keyword flags are read.
+  enum class QuickMode { kGrammar, kBounds, kGeneral };
+  template <QuickMode kMode = QuickMode::kGeneral>
   [[gnu::always_inline]] inline const char* QuickNumber(const Node* n, const char* start) const {
+    constexpr bool kGrammarOnly = kMode == QuickMode::kGrammar;
 #if defined(__SSE2__)
     if (end_ - start < 16) return start;
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start));
@@ -716,18 +729,21 @@ class StreamPass {
     unsigned q = pos + ints;  // after the integer part
     if (ints == 0 || q >= 16) return start;
     if (start[pos] == '0' && ints > 1) return nullptr;  // leading zeros are not JSON
-    const bool number_ok = kGrammarOnly || (n->accepts & kNumberBit) != 0;
-    const bool needs_value = !kGrammarOnly && (n->fast_keywords & kNumberKeywords) != 0;
+    const bool number_ok = kGrammarOnly || (kMode == QuickMode::kGeneral && (n->accepts & kNumberBit) != 0);
+    const bool needs_value =
+        kMode == QuickMode::kBounds || (kMode == QuickMode::kGeneral && (n->fast_keywords & kNumberKeywords) != 0 &&
+                                        (negative || !n->nonnegative_holds));
     const char c = start[q];
     if (c != '.' && (c | 0x20) != 'e') {
       // An integer literal of at most 15 digits (what follows is the
       // separator's to judge).
-      if (!number_ok && (n->accepts & kIntegerBit) == 0) return nullptr;
+      if (kMode == QuickMode::kGeneral && !number_ok && (n->accepts & kIntegerBit) == 0) return nullptr;
       if (!needs_value) return start + q;
       uint64_t value = 0;
       for (unsigned i = pos; i < q; ++i) value = value * 10 + static_cast<uint64_t>(start[i] - '0');
-      const double d = static_cast<double>(value);
-      return NumberKeywordsHold(n, negative ? -d : d, /*integral=*/true) ? start + q : nullptr;
+      const double d = negative ? -static_cast<double>(value) : static_cast<double>(value);
+      if constexpr (kMode == QuickMode::kBounds) return d >= n->lower && d <= n->upper ? start + q : nullptr;
+      return NumberKeywordsHold(n, d, /*integral=*/true) ? start + q : nullptr;
     }
     if (!number_ok || needs_value) return start;
     // The grammar alone: ('.' digits)? ([eE] [+-]? digits)?

@@ -307,19 +307,35 @@ TEST(JsonSchemaOnePass, QuickNumbersAtEveryWindowOffset) {
     v.push_back(Compile(R"({"items":{"type":"integer"}})"));
     v.push_back(Compile(R"({"items":{"type":"integer","minimum":-5,"maximum":99999}})"));
     v.push_back(Compile(R"({"items":{"type":"object","properties":{"n":{"type":"number"},"i":{"type":"integer","minimum":1}}}})"));
+    // A number >= 0 under minimum <= 0 is judged by its grammar
+    // (Node::nonnegative_holds); not with a maximum or a positive minimum.
+    v.push_back(Compile(R"({"items":{"type":"number","minimum":0}})"));
+    v.push_back(Compile(R"({"items":{"type":"number","minimum":-1}})"));
+    v.push_back(Compile(R"({"items":{"type":"number","minimum":0,"maximum":5}})"));
+    v.push_back(Compile(R"({"items":{"type":"number","minimum":0.5}})"));
+    // Flat record members decided by their digits and bounds
+    // (Node::kQuickBounds), with and without bounds, beside a member >= 0.
+    v.push_back(Compile(R"({"items":{"type":"object","properties":{"n":{"type":"number","minimum":0},
+        "i":{"type":"integer","minimum":-5,"maximum":99999}}}})"));
+    v.push_back(Compile(R"({"items":{"type":"object","properties":{"n":{"type":"number","minimum":0,"maximum":12},
+        "i":{"type":"integer"}}}})"));
+    v.push_back(Compile(R"({"items":{"type":"object","properties":{"n":{"type":"integer","maximum":7},
+        "i":{"type":"number","minimum":-1,"maximum":100000}}}})"));
     return v;
   }();
   const std::vector<std::string> valid = {"0", "-0", "7", "-5", "12", "99999", "100000", "1.5", "-0.25", "9.99E0",
                                           "1.099E1", "1e3", "1E+3", "2e-3", "-1.5E-2", "1e123456789",
                                           "1e1234567890", "1.0", "123456789012345", "1234567890123456",
-                                          "0.000000000001", "12345678901234.5"};
+                                          "0.000000000001", "12345678901234.5", "-1", "-6", "-0.0", "0.0",
+                                          "-99999", "100001", "5", "6", "-1e-9", "-0e5"};
   const std::vector<std::string> invalid = {"01", "-", "-01", "1.", ".5", "1e", "1e+", "1.5.5", "1e5e5", "1-2",
                                             "1+2", "--1", "0x1", "1.e3", "-.5", "1E-", "00", "1.5e", "1e+-1",
                                             "1.2.3e4", "1ee2", "1E5.0", "12a", "1e5x"};
   // Left to the reference by design (file comment of json_schema_stream.cc):
-  // an exponent of more than 9 digits, and an integer of more than 15
-  // digits that a keyword reads.
-  const std::set<std::string> deferred = {"1e1234567890", "1234567890123456"};
+  // an exponent of more than 9 digits, an integer of more than 15 digits
+  // that a keyword reads, and a value past double's range that a keyword
+  // reads.
+  const std::set<std::string> deferred = {"1e1234567890", "1234567890123456", "1e123456789"};
   for (const auto& v : schemas) {
     for (int pad = 0; pad <= 20; ++pad) {
       const std::string tail = "]" + std::string(static_cast<size_t>(pad), ' ');
@@ -328,7 +344,9 @@ TEST(JsonSchemaOnePass, QuickNumbersAtEveryWindowOffset) {
           const bool exact = !deferred.contains(number);
           AgreeOnePass(v, "[" + number + tail, exact);
           AgreeOnePass(v, "[" + number + "," + number + tail, exact);
-          AgreeOnePass(v, R"([{"n":)" + number + R"(,"i":)" + number + "}" + tail, exact);
+          const std::string record = R"({"n":)" + number + R"(,"i":)" + number + "}";
+          AgreeOnePass(v, "[" + record + tail, exact);
+          AgreeOnePass(v, "[" + record + "," + record + tail, exact);  // the first one 16 bytes from the end
         }
       }
     }
