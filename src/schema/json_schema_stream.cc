@@ -739,9 +739,10 @@ class StreamPass {
       // separator's to judge).
       if (kMode == QuickMode::kGeneral && !number_ok && (n->accepts & kIntegerBit) == 0) return nullptr;
       if (!needs_value) return start + q;
-      uint64_t value = 0;
-      for (unsigned i = pos; i < q; ++i) value = value * 10 + static_cast<uint64_t>(start[i] - '0');
-      const double d = negative ? -static_cast<double>(value) : static_cast<double>(value);
+      // One digit, the usual count (a quantity), without the loop's setup.
+      int64_t value = start[pos] - '0';
+      for (unsigned i = pos + 1; i < q; ++i) value = value * 10 + (start[i] - '0');
+      const double d = static_cast<double>(negative ? -value : value);
       if constexpr (kMode == QuickMode::kBounds) return d >= n->lower && d <= n->upper ? start + q : nullptr;
       return NumberKeywordsHold(n, d, /*integral=*/true) ? start + q : nullptr;
     }
