@@ -497,6 +497,7 @@ struct JsonSchemaValidator::Impl {
         }
         return q;
       };
+      if (n->quoted_names.empty()) n->next_record_quoted = quoted("},{\"" + name + "\":");
       n->quoted_names.push_back(quoted("\"" + name + "\":"));
       comma_quoted.push_back(quoted(",\"" + name + "\":"));
     }

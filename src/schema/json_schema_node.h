@@ -116,6 +116,9 @@ struct Node {
   };
   static constexpr uint8_t kQuickString = 1, kQuickNumber = 2, kQuickBounds = 4;
   std::vector<MemberStep> member_steps;
+  // Flat records only: `},{"first":`, one record's end and the next one's
+  // start in an array of them (unset when it does not fit).
+  QuotedName next_record_quoted;
   size_t property_count = 0;  // properties.size(), without a division
   // A flat record schema: 1-64 properties whose compact names fit the
   // 16-byte compares, each a plain schema for scalars only (no object or

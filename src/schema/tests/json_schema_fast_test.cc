@@ -503,6 +503,45 @@ TEST(JsonSchemaOnePass, LongStringsAcrossWideBlocks) {
   }
 }
 
+// Flat records in a row are joined by one compare of `},{"first":`, and
+// every record of the run still counts for minItems and maxItems, and the
+// run still gives way to the general walk where a record has another shape
+// (whitespace, a missing or an extra member, an invalid value), wherever in
+// the run that record is.
+TEST(JsonSchemaOnePass, FlatRecordRunsKeepTheirCountAndShape) {
+  const std::string item = R"({"type":"object","properties":{"sku":{"type":"string"},"qty":{"type":"integer","minimum":1}}})";
+  const std::vector<JsonSchemaValidator> schemas = {
+      Compile(R"({"type":"array","maxItems":3,"items":)" + item + "}"),
+      Compile(R"({"type":"array","minItems":3,"items":)" + item + "}"),
+      Compile(R"({"type":"array","minItems":3,"maxItems":3,"items":)" + item + "}"),
+  };
+  const std::string good = R"({"sku":"SKU-1","qty":2})";
+  const std::vector<std::string> odd = {R"( {"sku":"SKU-1","qty":2})", R"({"sku":"SKU-1","qty":2} )",
+                                        R"({"qty":2,"sku":"SKU-1"})", R"({"sku":"SKU-1"})",
+                                        R"({"sku":"SKU-1","qty":2,"x":1})", R"({"sku":"SKU-1","qty":0})",
+                                        R"({"sku":1,"qty":2})", R"({"sku":"SKU-1","qty":2.5})"};
+  const std::string spaces(16, ' ');
+  for (const auto& v : schemas) {
+    for (size_t n = 0; n <= 5; ++n) {
+      std::vector<std::string> run(n, good);
+      auto join = [](const std::vector<std::string>& xs) {
+        std::string out = "[";
+        for (size_t i = 0; i < xs.size(); ++i) out += (i ? "," : "") + xs[i];
+        return out + "]";
+      };
+      AgreeOnePass(v, join(run) + spaces, true);
+      AgreeOnePass(v, join(run), true);
+      for (size_t at = 0; at < n; ++at) {
+        for (const std::string& other : odd) {
+          std::vector<std::string> mixed = run;
+          mixed[at] = other;
+          AgreeOnePass(v, join(mixed) + spaces, true);
+        }
+      }
+    }
+  }
+}
+
 // Records of a flat schema (every property a scalar): the one pass first
 // tries "every property once, in order, compact" and otherwise starts the
 // object over with the general walk. Every other shape must get the
