@@ -163,7 +163,7 @@ inline bool LengthWithin(std::string_view s, const std::optional<uint64_t>& min,
 
 // A string instance against enum (when every enum value is a string),
 // minLength/maxLength and pattern. Shared by the two yes/no passes.
-inline bool StringKeywordsHold(const Node* n, std::string_view s) {
+[[gnu::always_inline]] inline bool StringKeywordsHold(const Node* n, std::string_view s) {
   if (n->enum_values) {
     bool found = false;
     for (const auto& e : n->enum_strings) {

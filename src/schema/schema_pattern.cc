@@ -263,9 +263,8 @@ bool SchemaPattern::MatchFrom(size_t atom, size_t pos, std::string_view s,
   return false;
 }
 
-bool SchemaPattern::Search(std::string_view s) const {
+bool SchemaPattern::SearchOther(std::string_view s) const {
   if (regex_) return std::regex_search(s.begin(), s.end(), *regex_);
-  if (greedy_) return MatchGreedy(s);
   // Memo of (atom, position) pairs that cannot lead to a match: keeps the
   // backtracking linear in |s| × atoms.
   thread_local std::vector<uint64_t> failed;
