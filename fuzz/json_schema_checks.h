@@ -23,7 +23,7 @@ inline const char* kFuzzEventSchema = R"({"type":"object","additionalProperties"
  "required":["purchaseId","customerId","amount","currency","items"],
  "properties":{"purchaseId":{"type":"string","pattern":"^p-[0-9]+$"},"customerId":{"type":"string","minLength":1},
  "amount":{"type":"number","minimum":0,"multipleOf":0.01},"currency":{"enum":["EUR","USD","GBP"]},
- "note":{"type":"string","maxLength":40},"tags":{"type":"object","additionalProperties":{"type":"integer"}},
+ "tax":{"type":"number","minimum":0},"note":{"type":"string","maxLength":40},"tags":{"type":"object","additionalProperties":{"type":"integer"}},
  "items":{"type":"array","maxItems":5,"items":{"type":"object","required":["sku","qty"],
   "properties":{"sku":{"type":"string"},"qty":{"type":"integer","minimum":1,"maximum":1e3},"price":{"type":"number"}}}}}})";
 
