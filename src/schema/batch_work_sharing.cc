@@ -97,6 +97,10 @@ void BatchWorkSharing::RunChunks(size_t chunks, ChunkFn fn, void* ctx) {
     __builtin_ia32_pause();
 #endif
   }
+  // Seen 0: the helper's release decrement was its last access to the job,
+  // so there is nothing to wait for and no need to take the mutex, which
+  // the helper still holds while it notifies.
+  if (job.helpers_inside.load(std::memory_order_acquire) == 0) return;
   lock.lock();
   helpers_cv_.wait(lock, [&] { return job.helpers_inside.load(std::memory_order_relaxed) == 0; });
 }
