@@ -6,6 +6,7 @@
 #include "app/access_component.h"
 #include "app/http_component.h"
 #include "base/logging.h"
+#include "base/thread_name.h"
 #include "storage/local_log.h"
 
 namespace meshd::app {
@@ -91,7 +92,12 @@ Status MeshServer::Start() {
   }
   int n = options_.threads > 0 ? options_.threads
                                : std::max(2u, std::thread::hardware_concurrency());
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_->run(); });
+  for (int i = 0; i < n; ++i) {
+    threads_.emplace_back([this, i] {
+      NameThisThread("meshd-io-" + std::to_string(i));
+      ioc_->run();
+    });
+  }
   running_ = true;
   logger->info("meshd serving data_dir={} threads={} {}", options_.data_dir, n, ListeningLine());
   return Status::Ok();

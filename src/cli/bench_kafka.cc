@@ -21,6 +21,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/thread_name.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "cli/bench_schema.h"
@@ -85,7 +86,10 @@ class EmbeddedBroker {
     b->bootstrap_ = "127.0.0.1:" + std::to_string(ep->port());
     if (threads <= 0) threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
     for (int i = 0; i < threads; ++i) {
-      b->threads_.emplace_back([io = &b->io_] { io->run(); });
+      b->threads_.emplace_back([io = &b->io_, i] {
+        NameThisThread("meshd-io-" + std::to_string(i));
+        io->run();
+      });
     }
     return b;
   }

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/thread_name.h"
+
 namespace meshd::schema {
 
 // One Run call. Lives on the caller's stack: the caller removes it from
@@ -106,6 +108,7 @@ void BatchWorkSharing::RunChunks(size_t chunks, ChunkFn fn, void* ctx) {
 }
 
 void BatchWorkSharing::HelperLoop() {
+  NameThisThread("meshd-validate");
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     work_cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });

@@ -15,6 +15,7 @@
 
 #include "base/endian.h"
 #include "base/logging.h"
+#include "base/thread_name.h"
 #include "metrics/metrics.h"
 #include "record/record_batch.h"
 #include "storage/file_util.h"
@@ -901,6 +902,7 @@ void LocalLog::SyncPartition(const std::shared_ptr<Partition>& p) {
 }
 
 void LocalLog::FlusherLoop() {
+  NameThisThread("meshd-flush");
   std::unique_lock lk(flush_mu_);
   for (;;) {
     if (stop_flusher_ && urgent_.empty()) return;
@@ -1318,6 +1320,7 @@ Status LocalLog::RunCompactionNow() {
 }
 
 void LocalLog::MaintenanceLoop() {
+  NameThisThread("meshd-maint");
   auto log = logging::Get("storage");
   std::unique_lock lk(maint_wait_mu_);
   while (!stop_maint_) {
