@@ -1080,8 +1080,9 @@ constexpr size_t kShareChunkRecords = 32;
 // therefore cut into chunks that the caller and the helpers of
 // BatchWorkSharing::Shared() claim in order (batch_work_sharing.h).
 //
-// Semantics are those of one sequential pass: each chunk resolves its own
-// schema ids (FramedTargetFor and CountersFor take their locks; the compiled
+// Semantics are those of one sequential pass: the chunks share the first
+// record's resolution (read-only) and resolve any other schema id themselves
+// (FramedTargetFor and CountersFor take their locks; the compiled
 // validators are immutable and use thread-local parsers), and the result is
 // the failure with the lowest index. A chunk that starts after an already
 // known failure is skipped, so every record before the first failure is
@@ -1094,19 +1095,25 @@ constexpr size_t kShareChunkRecords = 32;
 // (~0.1-0.2 µs), and run G's Avro figures were no better with a helper. The
 // batch's first record stands for the batch: records of one batch nearly
 // always share one schema id.
-bool SchemaRegistry::WorthSharing(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
-                                  std::string_view first) {
-  if (!IsFramed(first)) return false;
-  FramedTarget target = FramedTargetFor(FramedKeyView{topic, is_key, policy.strategy, FramedId(first)});
-  return target.compiled != nullptr && target.compiled->parsed.type == SchemaType::kJson;
+bool SchemaRegistry::WorthSharing(const FramedTarget& first) {
+  return first.compiled != nullptr && first.compiled->parsed.type == SchemaType::kJson;
 }
 
 Status SchemaRegistry::ValidateFramedBatch(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                                            std::span<const std::string_view> payloads, size_t* failed_index) {
   if (policy.mode == ValidationMode::kNone) return Status::Ok();
   const size_t n = payloads.size();
-  if (n < kShareMinRecords || !WorthSharing(topic, is_key, policy, payloads[0])) {
-    return ValidateFramedRange(topic, is_key, policy, payloads, 0, n, failed_index);
+  if (n < kShareMinRecords || !IsFramed(payloads[0])) {
+    return ValidateFramedRange(topic, is_key, policy, payloads, 0, n, nullptr, failed_index);
+  }
+  // The first record's id, resolved once for every chunk: a chunk that
+  // resolved it again took the registry's shared lock and copied the
+  // compiled schema's shared_ptr, atomics on lines that bounced between the
+  // caller's core and the helper's, per chunk.
+  const FramedSeed seed{FramedId(payloads[0]),
+                        FramedTargetFor(FramedKeyView{topic, is_key, policy.strategy, FramedId(payloads[0])})};
+  if (!WorthSharing(seed.target)) {
+    return ValidateFramedRange(topic, is_key, policy, payloads, 0, n, &seed, failed_index);
   }
   struct FirstFailure {
     std::atomic<size_t> index{SIZE_MAX};  // lowest failing index known so far
@@ -1120,7 +1127,7 @@ Status SchemaRegistry::ValidateFramedBatch(const std::string& topic, bool is_key
     if (begin > first.index.load(std::memory_order_relaxed)) return;
     const size_t end = std::min(begin + kShareChunkRecords, n);
     size_t failed = 0;
-    Status s = ValidateFramedRange(topic, is_key, policy, payloads, begin, end, &failed);
+    Status s = ValidateFramedRange(topic, is_key, policy, payloads, begin, end, &seed, &failed);
     if (s.ok()) return;
     std::lock_guard<std::mutex> lock(first.mu);
     if (failed < first.index.load(std::memory_order_relaxed)) {
@@ -1139,17 +1146,23 @@ Status SchemaRegistry::ValidateFramedBatch(const std::string& topic, bool is_key
 
 Status SchemaRegistry::ValidateFramedRange(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                                            std::span<const std::string_view> payloads, size_t begin, size_t end,
-                                           size_t* failed_index) {
-  // Records of one batch nearly always share one schema id: resolve once.
+                                           const FramedSeed* seed, size_t* failed_index) {
+  // Records of one batch nearly always share one schema id: resolve once
+  // (the seed's, when the caller resolved it).
   std::optional<int32_t> resolved_id;
-  FramedTarget target;
+  FramedTarget own;  // another id's resolution
+  const FramedTarget* target = &own;
+  if (seed != nullptr) {
+    resolved_id = seed->id;
+    target = &seed->target;
+  }
   // Valid records are counted here and added to the target's counter once
   // per id change and at the end: with a helper thread validating the same
   // batch, one atomic add per record made the counter's cache line bounce
   // between the cores.
   uint64_t valid = 0;
   auto flush_valid = [&] {
-    if (valid != 0) target.validations->Add(static_cast<double>(valid));
+    if (valid != 0) target->validations->Add(static_cast<double>(valid));
     valid = 0;
   };
   for (size_t i = begin; i < end; ++i) {
@@ -1166,10 +1179,11 @@ Status SchemaRegistry::ValidateFramedRange(const std::string& topic, bool is_key
       const int32_t id = FramedId(payload);
       if (resolved_id != id) {
         flush_valid();
-        target = FramedTargetFor(FramedKeyView{topic, is_key, policy.strategy, id});
+        own = FramedTargetFor(FramedKeyView{topic, is_key, policy.strategy, id});
+        target = &own;
         resolved_id = id;
       }
-      s = ValidateFramedWith(topic, is_key, policy, id, target, payload, &valid);
+      s = ValidateFramedWith(topic, is_key, policy, id, *target, payload, &valid);
     }
     if (!s.ok()) {
       flush_valid();
@@ -1184,7 +1198,7 @@ Status SchemaRegistry::ValidateFramedRange(const std::string& topic, bool is_key
 // One framed payload whose id resolved to `target` (subject may be filled in
 // here, for the failure message).
 Status SchemaRegistry::ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
-                                          int32_t id, FramedTarget& target, std::string_view payload,
+                                          int32_t id, const FramedTarget& target, std::string_view payload,
                                           uint64_t* valid) {
   auto what = [&] {
     return std::string(is_key ? "key" : "value") + " of a record for topic '" + topic + "'";
@@ -1223,10 +1237,11 @@ Status SchemaRegistry::ValidateFramedWith(const std::string& topic, bool is_key,
     ++*valid;  // added to target.validations by the caller
     return s;
   }
-  if (target.subject.empty()) target.subject = SubjectFor(topic, is_key, policy.strategy, compiled.record_name);
-  s = Status::InvalidArgument(what() + " does not match schema id " + std::to_string(id) + " (subject '" +
-                              target.subject + "'): " + s.message());
-  return Count(target.validations, target.failures, target.subject, policy, std::move(s));
+  const std::string subject =
+      target.subject.empty() ? SubjectFor(topic, is_key, policy.strategy, compiled.record_name) : target.subject;
+  s = Status::InvalidArgument(what() + " does not match schema id " + std::to_string(id) + " (subject '" + subject +
+                              "'): " + s.message());
+  return Count(target.validations, target.failures, subject, policy, std::move(s));
 }
 
 }  // namespace meshd::schema

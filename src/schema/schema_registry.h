@@ -242,18 +242,25 @@ class SchemaRegistry {
   };
   FramedTarget ResolveFramedLocked(const FramedKeyView& key);
   FramedTarget FramedTargetFor(const FramedKeyView& key);
-  // Whether a big batch starting with `first` is worth sharing with helper
-  // threads (JSON Schema: yes; Avro: no).
-  bool WorthSharing(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy, std::string_view first);
+  // A batch's first schema id and its resolution, shared by every chunk of
+  // the batch (read-only).
+  struct FramedSeed {
+    int32_t id;
+    FramedTarget target;
+  };
+  // Whether a big batch whose first record resolved to `first` is worth
+  // sharing with helper threads (JSON Schema: yes; Avro: no).
+  static bool WorthSharing(const FramedTarget& first);
   // A valid payload adds 1 to *valid (the caller adds it to
   // target.validations); other outcomes are counted here.
   Status ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
-                            int32_t id, FramedTarget& target, std::string_view payload, uint64_t* valid);
-  // ValidateFramedBatch over payloads[begin, end) on the calling thread, with
-  // its own schema-id resolution; *failed_index is absolute.
+                            int32_t id, const FramedTarget& target, std::string_view payload, uint64_t* valid);
+  // ValidateFramedBatch over payloads[begin, end) on the calling thread,
+  // starting from `seed`'s resolution when given, and resolving other ids
+  // itself; *failed_index is absolute.
   Status ValidateFramedRange(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                              std::span<const std::string_view> payloads, size_t begin, size_t end,
-                             size_t* failed_index);
+                             const FramedSeed* seed, size_t* failed_index);
 
   storage::EventLog* log_;
   mutable std::mutex mu_;
