@@ -45,7 +45,10 @@ class Meshd:
         self.env = env
         self.proc = None
         self.endpoints = {}
-        self.stderr_path = os.path.join(self.data_dir, "..", os.path.basename(self.data_dir) + ".stderr")
+        # Beside the data dir, spelled without "..": cleanup() removes the dir
+        # first, and a path through it would no longer resolve.
+        self.stderr_path = os.path.join(os.path.dirname(os.path.abspath(self.data_dir)),
+                                        os.path.basename(self.data_dir) + ".stderr")
 
     def start(self, timeout=20.0):
         args = [MESHD_BIN, "serve", "--data-dir", self.data_dir]

@@ -2,6 +2,7 @@
 TestEventPattern, buses, the REST ingest API and the bus CLI commands."""
 import json
 import os
+import shutil
 import tempfile
 import unittest
 
@@ -33,6 +34,7 @@ class Boto3BusTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.m.stop()
         cls.m.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_put_events_accepted(self):
         r = self.events.put_events(Entries=[{
