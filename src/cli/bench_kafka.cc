@@ -21,9 +21,9 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
-#include "base/thread_name.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "base/thread_name.h"
 #include "cli/bench_schema.h"
 #include "cli/commands.h"
 #include "kafka/server/kafka_server.h"
