@@ -344,6 +344,10 @@ TEST(JsonSchemaOnePass, QuickNumbersAtEveryWindowOffset) {
           const bool exact = !deferred.contains(number);
           AgreeOnePass(v, "[" + number + tail, exact);
           AgreeOnePass(v, "[" + number + "," + number + tail, exact);
+          // The last number within the text's last 16 bytes of a longer
+          // text: the window is then the text's last 16 bytes
+          // (QuickNumberNearEnd).
+          AgreeOnePass(v, "[" + number + std::string(20, ' ') + "," + number + tail, exact);
           const std::string record = R"({"n":)" + number + R"(,"i":)" + number + "}";
           AgreeOnePass(v, "[" + record + tail, exact);
           AgreeOnePass(v, "[" + record + "," + record + tail, exact);  // the first one 16 bytes from the end
@@ -397,7 +401,8 @@ TEST(JsonSchemaOnePass, FlatRecordMembersKeepTheirKeywords) {
   const std::string schema = R"({"type":"object","properties":{
       "s":{"type":"string","minLength":2,"maxLength":4,"pattern":"^a"},"e":{"enum":["x","y"]},
       "n":{"type":"number","minimum":0,"exclusiveMaximum":10},"m":{"type":"number","multipleOf":0.5},
-      "i":{"type":"integer"},"t":{"type":["string","number"]},"p":{"type":"string"},"q":{"type":"number"}}})";
+      "i":{"type":"integer"},"t":{"type":["string","number"]},"p":{"type":"string"},"q":{"type":"number"},
+      "u":{"type":["string","integer"],"minimum":1,"maximum":9}}})";
   JsonSchemaValidator record = Compile(schema);
   JsonSchemaValidator records = Compile(R"({"type":"array","items":)" + schema + "}");
   const std::vector<std::pair<std::string, std::vector<std::string>>> members = {
@@ -409,6 +414,7 @@ TEST(JsonSchemaOnePass, FlatRecordMembersKeepTheirKeywords) {
       {"t", {"\"a\"", "1.5", "true", "null"}},
       {"p", {"\"a\"", "1", "true"}},
       {"q", {"1", "\"1\"", "null"}},
+      {"u", {"3", "\"a\"", "0", "10", "-1", "1.5", "true"}},  // two quick kinds (FlatMember)
   };
   for (size_t k = 0; k < members.size(); ++k) {
     for (const std::string& value : members[k].second) {
