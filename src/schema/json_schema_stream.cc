@@ -679,9 +679,7 @@ class StreamPass {
 #if defined(__SSE2__)
     if (end_ - start < 16) return false;
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(start));
-    const __m128i nine = _mm_set1_epi8(9);
-    const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-    const uint32_t digit = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(d, nine), nine)));
+    const uint32_t digit = DigitsIn(x);
     const uint32_t dot = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))));
     const uint32_t exp = static_cast<uint32_t>(_mm_movemask_epi8(
         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('e')), _mm_cmpeq_epi8(x, _mm_set1_epi8('E')))));
@@ -728,13 +726,8 @@ class StreamPass {
   static size_t DigitRun(const char* p, const char* end) {
     size_t n = 0;
 #if defined(__SSE2__)
-    const __m128i zero = _mm_set1_epi8('0');
-    const __m128i nine = _mm_set1_epi8(9);
     while (end - p >= 16) {
-      const __m128i x = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), zero);
-      // c - '0' <= 9 as unsigned bytes: a digit.
-      const unsigned digit = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, nine), nine)));
-      const unsigned other = ~digit & 0xffffu;
+      const unsigned other = ~DigitMask(p) & 0xffffu;
       if (other != 0) return n + static_cast<size_t>(__builtin_ctz(other));
       n += 16;
       p += 16;
@@ -784,15 +777,20 @@ class StreamPass {
   // The digits among the 16 bytes at p: bit i for p[i].
   static uint32_t DigitMask(const char* p) {
 #if defined(__SSE2__)
-    const __m128i nine = _mm_set1_epi8(9);
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return static_cast<uint32_t>(
-        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(_mm_sub_epi8(x, _mm_set1_epi8('0')), nine), nine)));
+    return DigitsIn(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 #else
     (void)p;
     return 0;
 #endif
   }
+#if defined(__SSE2__)
+  // The digits among x's bytes: c - '0' <= 9 as unsigned bytes.
+  static uint32_t DigitsIn(__m128i x) {
+    const __m128i nine = _mm_set1_epi8(9);
+    return static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(_mm_sub_epi8(x, _mm_set1_epi8('0')), nine), nine)));
+  }
+#endif
 
   // QuickNumber for a number that starts within the text's last 16 bytes
   // (an event's last value, nearly always): the window is the text's last
