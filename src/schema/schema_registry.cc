@@ -1106,10 +1106,10 @@ Status SchemaRegistry::ValidateFramedBatch(const std::string& topic, bool is_key
   if (n < kShareMinRecords || !IsFramed(payloads[0])) {
     return ValidateFramedRange(topic, is_key, policy, payloads, 0, n, nullptr, failed_index);
   }
-  // The first record's id, resolved once for every chunk: a chunk that
-  // resolved it again took the registry's shared lock and copied the
-  // compiled schema's shared_ptr, atomics on lines that bounced between the
-  // caller's core and the helper's, per chunk.
+  // The first record's id, resolved once for every chunk, so that a chunk
+  // does not take the registry's shared lock and copy the compiled schema's
+  // shared_ptr again (atomics on lines both cores write; too few per batch
+  // to show in the broker's figures, docs/benchmarks.md "Session 10").
   const FramedSeed seed{FramedId(payloads[0]),
                         FramedTargetFor(FramedKeyView{topic, is_key, policy.strategy, FramedId(payloads[0])})};
   if (!WorthSharing(seed.target)) {
@@ -1195,8 +1195,9 @@ Status SchemaRegistry::ValidateFramedRange(const std::string& topic, bool is_key
   return Status::Ok();
 }
 
-// One framed payload whose id resolved to `target` (subject may be filled in
-// here, for the failure message).
+// One framed payload whose id resolved to `target` (read-only: chunks of one
+// batch share it; a failure's subject is worked out here when the target
+// has none).
 Status SchemaRegistry::ValidateFramedWith(const std::string& topic, bool is_key, const TopicSchemaPolicy& policy,
                                           int32_t id, const FramedTarget& target, std::string_view payload,
                                           uint64_t* valid) {
