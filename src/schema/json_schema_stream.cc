@@ -767,7 +767,7 @@ class StreamPass {
     if (end_ - start < 16) [[unlikely]] return QuickNumberNearEnd<kMode>(n, start);
     // Bits 16-31 set: every run ends within the window (at 16 at the latest).
     const uint32_t not_digit = ~DigitMask(start);
-    return QuickNumberIn<kMode, kWindow>(n, start, not_digit);
+    return QuickNumberIn<kMode>(n, start, not_digit, 16);
 #else
     (void)n;
     return start;
@@ -806,15 +806,14 @@ class StreamPass {
     return QuickNumberIn<kMode>(n, start, not_digit, static_cast<unsigned>(avail));
   }
 
-  static constexpr unsigned kWindow = 16;
   // QuickNumber's walk over the token at `start`, whose bytes [start,
-  // start + window) may be read and whose not-digit mask (bit i for
-  // start[i], every bit from `window` on set) is given.
-  template <QuickMode kMode, unsigned kFixedWindow = 0>
+  // start + w) may be read and whose not-digit mask (bit i for start[i],
+  // every bit from w on set) is given. Inlined with w = 16, the bounds stay
+  // immediates.
+  template <QuickMode kMode>
   [[gnu::always_inline]] inline const char* QuickNumberIn(const Node* n, const char* start, uint32_t not_digit,
-                                                          unsigned window = kWindow) const {
+                                                          unsigned w) const {
     constexpr bool kGrammarOnly = kMode == QuickMode::kGrammar;
-    const unsigned w = kFixedWindow != 0 ? kFixedWindow : window;
     auto run = [&](unsigned at) { return static_cast<unsigned>(__builtin_ctz(not_digit >> at)); };
     const bool negative = *start == '-';
     const unsigned pos = negative ? 1 : 0;
