@@ -31,6 +31,11 @@ int32_t FunctionPool::restarts() const {
   return restarts_;
 }
 
+bool FunctionPool::shut_down() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shutdown_;
+}
+
 void FunctionPool::Shutdown() {
   std::unique_lock<std::mutex> lock(mu_);
   shutdown_ = true;
@@ -265,6 +270,8 @@ DeliveryOutcome FunctionTarget::Deliver(const DeliveryRequest& request) {
   }
   auto res = pool->Invoke(request.payload, request.event_id);
   if (res.ok()) return DeliveryOutcome::Success();
+  // Shutdown kills a busy worker: that failure is ours, not the function's.
+  if (pool->shut_down()) return DeliveryOutcome::Interrupted("FUNCTION_UNAVAILABLE", res.error().message());
   switch (res.error().code()) {
     case StatusCode::kTimeout:
       return DeliveryOutcome::Retryable("FUNCTION_TIMEOUT", res.error().message());

@@ -47,6 +47,8 @@ class FunctionPool {
 
   const FunctionSpec& spec() const { return spec_; }
   int32_t restarts() const;
+  // True once Shutdown has been called.
+  bool shut_down() const;
 
  private:
   struct Worker {

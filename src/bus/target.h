@@ -5,6 +5,7 @@
 //
 // Thread-safety: a TargetWorker calls Deliver() from its one thread; Cancel()
 // may be called from any thread to abort a wait inside Deliver (rate limit).
+// A request already sent is not aborted: its answer is the attempt's outcome.
 
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@ struct DeliveryOutcome {
   bool retryable = true;
   std::string error_code;     // e.g. "HTTP_500", "CONNECTION_FAILURE", "FUNCTION_ERROR"
   std::string error_message;
+  // The stop cut the attempt short, or it was never made (Cancel()): the
+  // target did not answer. The worker records nothing for it, so the count
+  // of attempts persisted for a restart is the count of answered ones.
+  bool interrupted = false;
 
   static DeliveryOutcome Success() { return {true, false, "", ""}; }
   static DeliveryOutcome Retryable(std::string code, std::string msg) {
@@ -34,6 +39,9 @@ struct DeliveryOutcome {
   }
   static DeliveryOutcome Permanent(std::string code, std::string msg) {
     return {false, false, std::move(code), std::move(msg)};
+  }
+  static DeliveryOutcome Interrupted(std::string code, std::string msg) {
+    return {false, true, std::move(code), std::move(msg), true};
   }
 };
 

@@ -202,20 +202,21 @@ void TargetWorker::DeliverOne(DeliveryItem& item) {
                            (WallMillis() - item.timestamp_ms);
         delay = std::max<int64_t>(0, std::min(delay, age_left));
         if (!SleepFor(delay)) return;  // stopping: state is persisted, resume after restart
-        retries_->Inc();
       }
       if (first_attempt_ms == 0) first_attempt_ms = WallMillis();
-      invocations_->Inc();
       outcome = target_->Deliver(req);
+      // The stop interrupted it: the target did not answer, so nothing is
+      // recorded; the event stays uncommitted and the persisted count
+      // resumes after the restart.
+      if (outcome.interrupted) return;
+      invocations_->Inc();
+      if (attempts > 0) retries_->Inc();
       ++attempts;
       if (outcome.ok) break;
       failures_->Inc();
-      {
-        // Stopping (or the target was cancelled): leave the event uncommitted;
-        // it is attempted again after the restart.
-        std::lock_guard<std::mutex> lock(mu_);
-        if (stopping_) return;
-      }
+      // An answered failure counts even while stopping (the backoff below
+      // then returns): otherwise the target saw one more attempt than the
+      // count that a restart resumes from.
       log->info("delivery of event {} to {}/{} failed (attempt {}): {} {}", item.event_id, config_.rule,
                 config_.target.id, attempts, outcome.error_code, outcome.error_message);
       if (!outcome.retryable) break;

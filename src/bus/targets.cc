@@ -108,7 +108,7 @@ void WebhookTarget::Cancel() {
 }
 
 DeliveryOutcome WebhookTarget::Deliver(const DeliveryRequest& request) {
-  if (!WaitForSlot()) return DeliveryOutcome::Retryable("CANCELLED", "target is stopping");
+  if (!WaitForSlot()) return DeliveryOutcome::Interrupted("CANCELLED", "target is stopping");
   HttpClientRequest req;
   req.method = params_.method;
   req.url = url_;
