@@ -122,10 +122,15 @@ class Broker:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=20)
+                rc = self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+                fail("the broker did not stop within 20 s of signal %d; stderr in %s" % (sig, self.stderr_path))
+            # A graceful stop exits 0; anything else is a crash at shutdown
+            # (or, in the ASan build, a sanitizer report).
+            if sig == signal.SIGTERM and rc != 0:
+                fail("the broker exited with %d on SIGTERM; stderr in %s" % (rc, self.stderr_path))
         self.proc = None
 
     def restart(self, sig=signal.SIGTERM):

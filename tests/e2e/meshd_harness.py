@@ -44,6 +44,7 @@ class Meshd:
         self.listeners = listeners
         self.env = env
         self.proc = None
+        self.killed = False  # kill9() was used: a non-zero exit is the test's doing
         self.endpoints = {}
         # Beside the data dir, spelled without "..": cleanup() removes the dir
         # first, and a path through it would no longer resolve.
@@ -56,6 +57,7 @@ class Meshd:
             args += [f"--{name}", "127.0.0.1:0"]
         args += self.extra_args
         self._stderr = open(self.stderr_path, "ab")
+        self.killed = False
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._stderr,
                                      env=self.env)
         line_box = {}
@@ -106,6 +108,7 @@ class Meshd:
                 pass
 
     def kill9(self):
+        self.killed = True
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=10)
@@ -142,7 +145,12 @@ class Meshd:
 
     def __exit__(self, *exc):
         try:
-            self.stop()
+            rc = self.stop()
+            # A graceful stop exits 0. Anything else is a crash at shutdown
+            # (or, in the ASan build, a sanitizer report) that the test's own
+            # checks could not see.
+            if exc[0] is None and not self.killed and rc != 0:
+                raise AssertionError(f"meshd exited with {rc} on SIGTERM: {self.stderr_tail()}")
         finally:
             if exc[0] is None:
                 self.cleanup()
