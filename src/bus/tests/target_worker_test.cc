@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <thread>
 
 #include "base/clock.h"
 #include "bus/log_io.h"
@@ -20,6 +19,14 @@ namespace {
 
 constexpr char kTopic[] = "_bus.test";
 
+// What the test sees of its targets' calls.
+struct Calls {
+  std::mutex mu;
+  std::condition_variable cv;
+  int count = 0;
+  bool holding = false;  // a held call is waiting for the stop
+};
+
 // A target whose outcome per call is scripted. A call for which `hold`
 // says so does not answer until the worker cancels the target (its stop
 // has begun), so the test controls exactly what is in flight when the
@@ -30,35 +37,30 @@ class ScriptedTarget final : public Target {
     std::function<DeliveryOutcome(int call)> outcome;
     std::function<bool(int call)> hold = [](int) { return false; };
   };
-  ScriptedTarget(Script script, std::mutex* mu, std::condition_variable* cv, int* calls, bool* holding)
-      : script_(std::move(script)), mu_(mu), cv_(cv), calls_(calls), holding_(holding) {}
+  ScriptedTarget(Script script, Calls* calls) : script_(std::move(script)), calls_(calls) {}
 
   DeliveryOutcome Deliver(const DeliveryRequest&) override {
-    std::unique_lock<std::mutex> lock(*mu_);
-    const int call = ++*calls_;
+    std::unique_lock<std::mutex> lock(calls_->mu);
+    const int call = ++calls_->count;
     if (script_.hold(call)) {
-      *holding_ = true;
-      cv_->notify_all();
+      calls_->holding = true;
+      calls_->cv.notify_all();
       // Bounded: a worker that never cancels fails the test instead of hanging it.
-      cv_->wait_for(lock, std::chrono::seconds(10), [&] { return cancelled_; });
-      *holding_ = false;
+      calls_->cv.wait_for(lock, std::chrono::seconds(10), [&] { return cancelled_; });
+      calls_->holding = false;
     }
-    cv_->notify_all();
     return script_.outcome(call);
   }
   void Cancel() override {
-    std::lock_guard<std::mutex> lock(*mu_);
+    std::lock_guard<std::mutex> lock(calls_->mu);
     cancelled_ = true;
-    cv_->notify_all();
+    calls_->cv.notify_all();
   }
 
  private:
   Script script_;
-  std::mutex* mu_;
-  std::condition_variable* cv_;
-  int* calls_;
-  bool* holding_;
-  bool cancelled_ = false;
+  Calls* calls_;
+  bool cancelled_ = false;  // guarded by calls_->mu
 };
 
 class TargetWorkerTest : public ::testing::Test {
@@ -77,7 +79,7 @@ class TargetWorkerTest : public ::testing::Test {
     config.target.dead_letter_arn = "arn:meshd:topic:dlq";
     config.backoff = {1, 2};
     auto w = std::make_unique<TargetWorker>(
-        log_, config, std::make_unique<ScriptedTarget>(std::move(script), &mu_, &cv_, &calls_, &holding_));
+        log_, config, std::make_unique<ScriptedTarget>(std::move(script), &calls_));
     EXPECT_TRUE(w->InitPositions({0}, false).ok());
     w->Start();
     DeliveryItem item;
@@ -88,9 +90,9 @@ class TargetWorkerTest : public ::testing::Test {
     EXPECT_TRUE(w->Enqueue(item));
     return w;
   }
-  bool WaitUntil(const std::function<bool()>& cond) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(10), cond);
+  bool WaitUntilHolding() {
+    std::unique_lock<std::mutex> lock(calls_.mu);
+    return calls_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return calls_.holding; });
   }
   RetryState Persisted() {
     auto c = log_.FetchCommitted(TargetWorker::GroupName("test", "r", "t"), kTopic, 0);
@@ -100,15 +102,12 @@ class TargetWorkerTest : public ::testing::Test {
     return DecodeRetryState(c->metadata);
   }
   int calls() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
+    std::lock_guard<std::mutex> lock(calls_.mu);
+    return calls_.count;
   }
 
   testing::MemoryEventLog log_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int calls_ = 0;
-  bool holding_ = false;
+  Calls calls_;
 };
 
 DeliveryOutcome Fails(int) { return DeliveryOutcome::Retryable("HTTP_500", "HTTP 500: {}"); }
@@ -119,13 +118,13 @@ DeliveryOutcome Fails(int) { return DeliveryOutcome::Retryable("HTTP_500", "HTTP
 // allows).
 TEST_F(TargetWorkerTest, FailureAnsweredDuringStopIsCounted) {
   auto w = MakeWorker({Fails, [](int call) { return call == 2; }}, /*max_retries=*/3);
-  ASSERT_TRUE(WaitUntil([&] { return holding_; }));
+  ASSERT_TRUE(WaitUntilHolding());
   w->Stop();  // cancels the target: the held call answers HTTP 500 now
   EXPECT_EQ(calls(), 2);
   EXPECT_EQ(Persisted().attempts, 2);
 
   // A restarted worker makes the remaining 2 of the 4 attempts, then gives up.
-  calls_ = 0;
+  calls_.count = 0;  // no worker is running
   auto again = MakeWorker({Fails}, /*max_retries=*/3);
   ASSERT_TRUE(again->WaitIdle(10000));
   again->Stop();
@@ -146,7 +145,7 @@ TEST_F(TargetWorkerTest, InterruptedAttemptIsNotCounted) {
                        },
                        [](int call) { return call == 2; }},
                       /*max_retries=*/3);
-  ASSERT_TRUE(WaitUntil([&] { return holding_; }));
+  ASSERT_TRUE(WaitUntilHolding());
   w->Stop();
   EXPECT_EQ(calls(), 2);
   EXPECT_EQ(Persisted().attempts, 1);
