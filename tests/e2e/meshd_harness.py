@@ -44,7 +44,6 @@ class Meshd:
         self.listeners = listeners
         self.env = env
         self.proc = None
-        self.killed = False  # kill9() was used: a non-zero exit is the test's doing
         self.endpoints = {}
         # Beside the data dir, spelled without "..": cleanup() removes the dir
         # first, and a path through it would no longer resolve.
@@ -57,7 +56,6 @@ class Meshd:
             args += [f"--{name}", "127.0.0.1:0"]
         args += self.extra_args
         self._stderr = open(self.stderr_path, "ab")
-        self.killed = False
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._stderr,
                                      env=self.env)
         line_box = {}
@@ -108,14 +106,14 @@ class Meshd:
                 pass
 
     def kill9(self):
-        self.killed = True
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=10)
         self._close_pipes()
 
     def stop(self, timeout=20.0):
-        if self.proc and self.proc.poll() is None:
+        signalled = self.proc is not None and self.proc.poll() is None
+        if signalled:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=timeout)
@@ -126,6 +124,11 @@ class Meshd:
         rc = self.proc.returncode if self.proc else 0
         if self.proc:
             self._close_pipes()
+        # A graceful stop exits 0. Anything else is a crash at shutdown (or,
+        # in the ASan build, a sanitizer report) that the test's own checks
+        # could not see. A process kill9() ended was not signalled here.
+        if signalled and rc != 0:
+            raise AssertionError(f"meshd exited with {rc} on SIGTERM: {self.stderr_tail()}")
         return rc
 
     def restart(self):
@@ -145,12 +148,7 @@ class Meshd:
 
     def __exit__(self, *exc):
         try:
-            rc = self.stop()
-            # A graceful stop exits 0. Anything else is a crash at shutdown
-            # (or, in the ASan build, a sanitizer report) that the test's own
-            # checks could not see.
-            if exc[0] is None and not self.killed and rc != 0:
-                raise AssertionError(f"meshd exited with {rc} on SIGTERM: {self.stderr_tail()}")
+            self.stop()
         finally:
             if exc[0] is None:
                 self.cleanup()
