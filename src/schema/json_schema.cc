@@ -538,6 +538,9 @@ struct JsonSchemaValidator::Impl {
     }
     if (n->minimum) n->lower = *n->minimum;
     if (n->maximum) n->upper = *n->maximum;
+    constexpr double kIntLimit = static_cast<double>(int64_t{1} << 62);
+    n->int_lower = static_cast<int64_t>(std::clamp(std::ceil(n->lower), -kIntLimit, kIntLimit));
+    n->int_upper = static_cast<int64_t>(std::clamp(std::floor(n->upper), -kIntLimit, kIntLimit));
     n->number_rest = n->exclusive_minimum || n->exclusive_maximum || (n->multiple_of && *n->multiple_of > 0);
     n->nonnegative_holds = !n->number_rest && n->lower <= 0 && n->upper == std::numeric_limits<double>::infinity();
     if (n->enum_values || n->pattern || n->min_length || n->max_length) {

@@ -62,6 +62,12 @@ struct Node {
   // fast keyword flags.
   double lower = -std::numeric_limits<double>::infinity();
   double upper = std::numeric_limits<double>::infinity();
+  // The same bounds for an integer literal of at most 15 digits: ceil(lower)
+  // and floor(upper), clamped to +/-2^62 (no such literal reaches those).
+  // The one pass's record windows compare the literal's digits with them,
+  // with no conversion to double.
+  int64_t int_lower = -(int64_t{1} << 62);
+  int64_t int_upper = int64_t{1} << 62;
   bool number_rest = false;
   // Every number >= 0 meets the numeric keywords (`"minimum":0`, the usual
   // bound of an amount): only minimum <= 0, nothing else. A literal without
@@ -234,6 +240,11 @@ bool IsValidJsonStream(const Node* root, std::string_view text);
 // Tests: turns the AVX2 scan of long strings in the one pass off (false) or
 // back on where the CPU has AVX2; returns the previous setting.
 bool SetLongStringScanWideForTesting(bool wide);
+// Tests: turns the AVX-512 record windows of the one pass off (false) or
+// back on where the CPU has AVX-512BW; returns whether they are on now.
+bool SetRecordWindowsForTesting(bool on);
+// Tests: how many records the record windows decided on this thread.
+uint64_t RecordsDecidedInWindowsForTesting();
 // The boost::json yes/no pass (json_schema.cc), for keywords the simdjson
 // pass delegates (propertyNames: the key as a JSON string).
 bool IsValidValue(const Node* n, const json::value& v);

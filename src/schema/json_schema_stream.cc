@@ -138,11 +138,63 @@ bool long_string_scan_wide = [] {
   return __builtin_cpu_supports("avx2") != 0;
 }();
 
-LongRun LongStringRun(const char* p, const char* end) { return LongStringRunAvx2(p, end); }
 #else
 constexpr bool long_string_scan_wide = false;
+#endif
+
+// Whether the one pass may use its AVX-512BW paths: arrays of flat records
+// checked 64 bytes per record (StreamPass::RecordsInWindows), and long
+// strings scanned 64 bytes per step in one vector (LongStringRunAvx512).
+// The CPU has AVX-512BW (checked once at start-up; libgcc also checks that
+// the OS saves the AVX-512 state), unless a test turned them off to cover
+// the other paths.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MESHD_RECORD_WINDOWS 1
+bool record_windows = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bw") != 0 && __builtin_cpu_supports("bmi2") != 0;
+}();
+
+// LongStringRunAvx2 with one 64-byte vector per step: the compares go to
+// mask registers, so a step is one load, three compares and two mask ORs
+// (about a third of the AVX2 step's instructions).
+[[gnu::target("avx512f,avx512bw,bmi")]] LongRun LongStringRunAvx512(const char* p, const char* end) {
+  const __m512i quote = _mm512_set1_epi8('"');
+  const __m512i backslash = _mm512_set1_epi8('\\');
+  const __m512i space = _mm512_set1_epi8(0x20);
+  __m512i loaded = _mm512_setzero_si512();
+  while (end - p >= 64) {
+    const __m512i x = _mm512_loadu_si512(p);
+    loaded = _mm512_or_si512(loaded, x);
+    const __mmask64 stop =
+        _kor_mask64(_kor_mask64(_mm512_cmpeq_epi8_mask(x, quote), _mm512_cmpeq_epi8_mask(x, backslash)),
+                    _mm512_cmplt_epu8_mask(x, space));
+    if (stop != 0) {
+      p += __builtin_ctzll(_cvtmask64_u64(stop));
+      break;
+    }
+    p += 64;
+  }
+  return {p, _mm512_movepi8_mask(loaded) != 0 ? 0x80u : 0u};
+}
+#else
+constexpr bool record_windows = false;
+#endif
+
+#if defined(__SSE2__) && defined(__GNUC__)
+LongRun LongStringRun(const char* p, const char* end) {
+#if defined(MESHD_RECORD_WINDOWS)
+  if (record_windows) return LongStringRunAvx512(p, end);
+#endif
+  return LongStringRunAvx2(p, end);
+}
+#else
 LongRun LongStringRun(const char* p, const char*) { return {p, 0}; }
 #endif
+
+// Records the windows decided on this thread (RecordsDecidedInWindowsForTesting;
+// one add per run of records).
+thread_local uint64_t records_decided_in_windows = 0;
 
 // The cursor is passed and returned by value (nullptr: rejected or not
 // decided here) rather than kept in a member: a member lives in memory
@@ -366,6 +418,190 @@ class StreamPass {
     return Child(step->node, q, depth);
   }
 
+#if defined(MESHD_RECORD_WINDOWS)
+  // What RecordsInWindows decided: `records` records from its start on,
+  // each with its '}' and, between two of them, the ','. closed: p is after
+  // the last one's '}' (what follows is Items' to judge); otherwise p is the
+  // '{' of the first record it left to the per-token walk.
+  struct WindowRun {
+    const char* p;
+    uint64_t records;
+    bool closed;
+  };
+
+  // An array of flat records, 64 bytes per record (AVX-512BW). One load at
+  // the record's '{' gives the two byte classes that token ends depend on
+  // as 64-bit masks (string stops, digits), and each token's end is then a
+  // count of trailing zeros of a mask shifted to the token's start, with no
+  // load on the way. The per-token walk (FlatMembers) loads 16 bytes at
+  // every token and waits on that load before it knows where the next token
+  // starts. The next record's window is loaded from where this one's guesses
+  // the next '{' to be, so the records' chains overlap. Per record of
+  // schema_bench's event, about half the time of the per-token walk
+  // (docs/benchmarks.md, "Session 12").
+  //
+  // The same shape as FlatMembers (every property once, in schema order,
+  // compact), for members of one quick kind only. It only accepts: a record
+  // that is not decided here (another shape, another kind of member, an
+  // escape, a number Number would have to judge, a token that does not end
+  // within the window, or an invalid value) is left to the per-token walk,
+  // whose verdict stands. What it accepts, the per-token walk accepts too
+  // (json_schema_fast_test.cc and the fuzzer compare the verdicts with the
+  // windows on and off, and with the reference).
+  [[gnu::target("avx512f,avx512bw,bmi,bmi2")]] WindowRun RecordsInWindows(const FlatPlan& plan,
+                                                                          const char* q) const {
+    // Reads go through r: the text while a record's window and the 16 bytes
+    // after it are in the text (so a 16-byte compare at any position of the
+    // window needs no bounds test), then a copy of the text's last bytes
+    // followed by zeros. A zero byte is a control character in a string,
+    // not a digit, and no part of a name or of '}': a record that needs a
+    // byte past the text's end is declined, never accepted.
+    // (last: where a window stops being whole; no limit once in the copy.)
+    uintptr_t last = reinterpret_cast<uintptr_t>(end_) - 80;
+    const char* r = q;
+    alignas(64) char tail[160];
+    auto enter_tail = [&] {
+      const size_t avail = static_cast<size_t>(end_ - q);  // < 80
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, q, avail);
+      r = tail;
+      last = UINTPTR_MAX;
+    };
+    // The byte constants, kept in registers: g++ otherwise rebuilt each one
+    // in the loop (a move and a broadcast per record, on the one port that
+    // also runs the 512-bit compares). The empty asm makes them values it
+    // cannot rebuild.
+    __m512i quote_c = _mm512_set1_epi8('"'), backslash_c = _mm512_set1_epi8('\\'),
+            space_c = _mm512_set1_epi8(0x20), zero_c = _mm512_set1_epi8('0'), ten_c = _mm512_set1_epi8(10),
+            open_c = _mm512_set1_epi8('{');
+    asm("" : "+v"(quote_c), "+v"(backslash_c), "+v"(space_c), "+v"(zero_c), "+v"(ten_c), "+v"(open_c));
+    uint64_t records = 0;
+    __m512i loaded = _mm512_setzero_si512();  // the OR of every window (MaybeNonAscii)
+    // The first record's name is compared here; each next one's was, with
+    // the `},{"first":` that led to it.
+    if (reinterpret_cast<uintptr_t>(q) > last) enter_tail();
+    if (!Matches(*plan.first, r + 1)) return {q, 0, false};
+    for (;;) {
+      const __m512i w = _mm512_loadu_si512(r);
+      loaded = _mm512_or_si512(loaded, w);
+      // Only the masks that a token's end depends on. Tests that only choose
+      // a branch (a string's quotes, '-', '.', 'e', a leading '0') read the
+      // byte instead: the branch is predicted, so the load is off the chain,
+      // and fewer masks stay in registers.
+      // A string stops at '"', '\\' or a control character.
+      const uint64_t stop = _mm512_cmpeq_epi8_mask(w, quote_c) | _mm512_cmpeq_epi8_mask(w, backslash_c) |
+                            _mm512_cmplt_epu8_mask(w, space_c);
+      // Bytes 61-63 count as non-digits whatever they are: every digit run
+      // that starts by 60 then ends by 61, and one that starts later is
+      // empty, so no shift below reaches 64 and no token's end passes 61
+      // (a token cut there is declined: the byte after it is not what the
+      // record needs).
+      const uint64_t not_digit =
+          _mm512_cmpge_epu8_mask(_mm512_sub_epi8(w, zero_c), ten_c) | (uint64_t{7} << 61);
+      // Where the next record most likely starts: the window's next '{'.
+      // Its window is loaded from there before this record's walk has found
+      // its end: that walk is one long chain of dependent steps, and the
+      // guess lets the records' chains overlap instead of following one
+      // another (a predicted branch checks it, below). A wrong guess (a
+      // string holding '{') only costs the misprediction.
+      const unsigned guess = static_cast<unsigned>(
+          __builtin_ctzll((_mm512_cmpeq_epi8_mask(w, open_c) & ~uint64_t{1}) | (uint64_t{1} << 63)));
+      auto run = [&](unsigned at) { return static_cast<unsigned>(__builtin_ctzll(not_digit >> at)); };
+      unsigned pos = 1 + plan.first->len;  // the first value
+      const Node::MemberStep* step = plan.steps;
+      for (;;) {
+        // Every token starts before 48, and ends by 64 (a string) or 61 (a
+        // number): the shifts stay below 64, and every read, up to a 16-byte
+        // compare at the token's end, stays within the window and the 16
+        // bytes after it.
+        if (pos >= 48) goto leave;
+        const uint8_t quick = step->quick;
+        if (quick == Node::kQuickString) {
+          if (r[pos] != '"') goto leave;
+          const uint64_t rest = stop >> (pos + 1);
+          if (rest == 0) goto leave;
+          const unsigned close = pos + 1 + static_cast<unsigned>(__builtin_ctzll(rest));
+          if (r[close] != '"') goto leave;  // an escape or a control character
+          pos = close + 1;
+        } else if (quick == Node::kQuickNumber || quick == Node::kQuickBounds) {
+          unsigned digits_at = pos;
+          if (r[pos] == '-') [[unlikely]] ++digits_at;
+          const unsigned ints = run(digits_at);
+          if (ints == 0 || (ints > 1 && r[digits_at] == '0')) goto leave;
+          unsigned at = digits_at + ints;
+          if (quick == Node::kQuickBounds) {
+            // An integer literal, whose value is its digits (exact: at most
+            // 15 of them). A fraction or an exponent (Number's to judge)
+            // needs no test here: its '.' or 'e' is where the next member's
+            // `,"name":` or the record's '}' must be, so the record is
+            // declined there.
+            if (ints > 15) goto leave;
+            int64_t value = r[digits_at] - '0';  // one digit, the usual count
+            for (unsigned i = digits_at + 1; i < at; ++i) [[unlikely]] value = value * 10 + (r[i] - '0');
+            if (digits_at != pos) value = -value;
+            if (value < step->node->int_lower || value > step->node->int_upper) goto leave;
+          } else {
+            if (r[at] == '.') {
+              const unsigned fracs = run(at + 1);
+              if (fracs == 0) goto leave;
+              at += 1 + fracs;
+            }
+            if ((r[at] | 0x20) == 'e') {
+              ++at;
+              if (r[at] == '+' || r[at] == '-') ++at;
+              const unsigned exps = run(at);
+              if (exps == 0 || exps > 9) goto leave;
+              at += exps;
+            }
+          }
+          pos = at;
+        } else {
+          goto leave;
+        }
+        if (step == plan.last) break;
+        const Node::QuotedName& next = step->next_comma_quoted;
+        if (!Matches(next, r + pos)) goto leave;
+        pos += next.len;
+        ++step;
+      }
+      // After the last value (pos <= 64): `},{"first":` goes on to the next
+      // record; a '}' alone ends the run.
+      ++records;
+      {
+        // Whether the walk ended at the guess, through a barrier: told that
+        // they are equal, the compiler would use the walk's end for the
+        // guess's (the same value), and the next record would wait for
+        // this walk again.
+        unsigned missed = (pos + 2) ^ guess;
+        asm("" : "+r"(missed));
+        if (missed == 0) [[likely]] {
+          if (Matches(*plan.next_record, r + guess - 2)) {
+            q += guess;
+            r += guess;
+            if (reinterpret_cast<uintptr_t>(q) > last) [[unlikely]] enter_tail();
+            continue;
+          }
+        } else if (Matches(*plan.next_record, r + pos)) {
+          q += pos + 2;
+          r += pos + 2;
+          if (reinterpret_cast<uintptr_t>(q) > last) [[unlikely]] enter_tail();
+          continue;
+        }
+      }
+      if (r[pos] == '}') {
+        if (_mm512_movepi8_mask(loaded) != 0) high_bytes_ |= 0x80;
+        return {q + pos + 1, records, true};
+      }
+      --records;
+      break;
+    leave:
+      break;
+    }
+    if (_mm512_movepi8_mask(loaded) != 0) high_bytes_ |= 0x80;
+    return {q, records, false};
+  }
+#endif
+
   // Object's body, also inlined into Array's loop: an array of records, the
   // usual array of an event, then pays no call per item.
   [[gnu::always_inline]] inline const char* ObjectInline(const Node* n, const char* p, int depth) const {
@@ -485,6 +721,15 @@ class StreamPass {
           ++*count;
           return Child(item, q, depth);
         }
+#if defined(MESHD_RECORD_WINDOWS)
+        if (record_windows) {
+          const WindowRun run = RecordsInWindows(plan, q);
+          *count += run.records;
+          records_decided_in_windows += run.records;
+          if (run.closed) return run.p;
+          q = run.p;  // the '{' of the first record it left to the loop below
+        }
+#endif
         const char* first_value = FlatStart(plan, q);
         if (first_value == q) {
           ++*count;
@@ -981,6 +1226,18 @@ bool SetLongStringScanWideForTesting(bool wide) {
   return false;
 #endif
 }
+
+bool SetRecordWindowsForTesting(bool on) {
+#if defined(MESHD_RECORD_WINDOWS)
+  record_windows = on && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
+  return record_windows;
+#else
+  (void)on;
+  return false;
+#endif
+}
+
+uint64_t RecordsDecidedInWindowsForTesting() { return records_decided_in_windows; }
 
 bool IsStreamable(const Node* root) {
   std::unordered_set<const Node*> seen;

@@ -602,6 +602,25 @@ TEST(JsonSchemaOnePass, FlatRecordsInEveryShape) {
   EXPECT_FALSE(top.IsValidTextInOnePass(R"({"a":"x","b":0,"c":2.5})" + pad));
 }
 
+// One to three random edits of `base`: a byte replaced by one that matters
+// to a JSON scanner, inserted, deleted, or the text cut short.
+std::string Mutated(const std::string& base, std::mt19937& rng) {
+  static const std::string alphabet = "{}[]:,\"\\ 0123456789-+.eEtrufalsn\x01\x7f\xc3\xa9\xff";
+  std::string t = base;
+  const int edits = 1 + static_cast<int>(rng() % 3);
+  for (int e = 0; e < edits && !t.empty(); ++e) {
+    const size_t at = rng() % t.size();
+    const char c = alphabet[rng() % alphabet.size()];
+    switch (rng() % 4) {
+      case 0: t[at] = c; break;
+      case 1: t.insert(t.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+      case 2: t.erase(at, 1); break;
+      default: t.resize(at); break;
+    }
+  }
+  return t;
+}
+
 // Random edits of valid events: a byte replaced by one that matters to a
 // JSON scanner, inserted, deleted, or the text cut short. The one pass must
 // never accept what the reference rejects, and must still accept most of
@@ -609,22 +628,10 @@ TEST(JsonSchemaOnePass, FlatRecordsInEveryShape) {
 TEST(JsonSchemaOnePass, MutatedEventsNeverFoolIt) {
   JsonSchemaValidator v = Compile(kPurchaseSchema);
   const std::string base = kPurchase;
-  const std::string alphabet = "{}[]:,\"\\ 0123456789-+.eEtrufalsn\x01\x7f\xc3\xa9\xff";
   std::mt19937 rng(20261127);
   int ref_valid = 0, one_valid = 0;
   for (int round = 0; round < 20000; ++round) {
-    std::string t = base;
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !t.empty(); ++e) {
-      const size_t at = rng() % t.size();
-      const char c = alphabet[rng() % alphabet.size()];
-      switch (rng() % 4) {
-        case 0: t[at] = c; break;
-        case 1: t.insert(t.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-        case 2: t.erase(at, 1); break;
-        default: t.resize(at); break;
-      }
-    }
+    const std::string t = Mutated(base, rng);
     const bool ref = Reference(v, t);
     const bool one = v.IsValidTextInOnePass(t);
     ASSERT_FALSE(one && !ref) << "one pass accepts what the reference rejects: " << t;
@@ -634,6 +641,153 @@ TEST(JsonSchemaOnePass, MutatedEventsNeverFoolIt) {
   std::cout << "mutated events: reference accepts " << ref_valid << ", one pass accepts " << one_valid << "\n";
   EXPECT_GT(ref_valid, 500);
   EXPECT_GE(one_valid * 10, ref_valid * 9);
+}
+
+// The AVX-512 record windows of the one pass (json_schema_stream.cc,
+// RecordsInWindows) decide runs of flat records 64 bytes at a time and leave
+// every record they do not decide to the per-token walk. With the windows
+// on, the verdict must be the per-token walk's (windows off) on every input,
+// and the one pass must never accept what the reference rejects.
+class RecordWindows : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!detail::SetRecordWindowsForTesting(true)) {
+      detail::SetRecordWindowsForTesting(false);
+      GTEST_SKIP() << "this CPU has no AVX-512BW: the record windows are never used";
+    }
+  }
+  void TearDown() override { detail::SetRecordWindowsForTesting(true); }
+
+  // The one pass's verdict with the windows on and off, which must be the
+  // same, and which must not accept what the reference rejects. Returns it.
+  static bool Verdict(const JsonSchemaValidator& v, const std::string& text) {
+    detail::SetRecordWindowsForTesting(true);
+    const bool on = v.IsValidTextInOnePass(text);
+    detail::SetRecordWindowsForTesting(false);
+    const bool off = v.IsValidTextInOnePass(text);
+    detail::SetRecordWindowsForTesting(true);
+    EXPECT_EQ(on, off) << "windows on/off disagree: " << text;
+    if (on) {
+      EXPECT_TRUE(Reference(v, text)) << "one pass accepts what the reference rejects: " << text;
+    }
+    return on;
+  }
+
+  static std::string Join(const std::vector<std::string>& records) {
+    std::string out = "[";
+    for (size_t i = 0; i < records.size(); ++i) out += (i ? "," : "") + records[i];
+    return out + "]";
+  }
+};
+
+const char* kWindowItem =
+    R"({"type":"object","required":["s","n","x"],"properties":{"s":{"type":"string"},)"
+    R"("n":{"type":"integer","minimum":-5,"maximum":1000},"x":{"type":"number"}}})";
+
+TEST_F(RecordWindows, OddRecordsAmongGoodOnesAtEveryPlace) {
+  const JsonSchemaValidator array = Compile(std::string(R"({"type":"array","items":)") + kWindowItem + "}");
+  const JsonSchemaValidator nested =
+      Compile(std::string(R"({"type":"object","properties":{"items":{"type":"array","items":)") + kWindowItem +
+              R"(},"z":{"type":"integer"}}})");
+  const std::string good = R"({"s":"SKU-0001","n":2,"x":1.099E1})";
+  const std::string long_s(46, 's');  // a record that fills most of its window
+  const std::vector<std::string> odd = {
+      // Valid, in and out of the windows' reach.
+      R"({"s":"","n":-5,"x":0})", R"({"s":"a","n":1000,"x":-0.5})", R"({"s":"a","n":-0,"x":1e5})",
+      R"({"s":"a","n":0,"x":1E-5})", R"({"s":"a","n":7,"x":-1.25e+10})", R"({"s":"a","n":123,"x":9.99E0})",
+      R"({"s":"a{b","n":1,"x":1})", R"({"s":"},{\"s\":","n":1,"x":1})", R"({"s":"{{{{","n":1,"x":1})",
+      R"({"s":"a\"b","n":1,"x":1})", R"({"s":"\u0041","n":1,"x":1})", "{\"s\":\"\xc3\xa9\",\"n\":1,\"x\":1}",
+      "{\"s\":\"" + long_s + "\",\"n\":1,\"x\":1}", "{\"s\":\"" + long_s + "xxxxxx\",\"n\":1,\"x\":1}",
+      R"({"s":"a","n":1,"x":1.6990000000000002E1})", R"({"s":"a","n":1,"x":123456789012345678901234567890})",
+      R"({"s":"a","n":1.0,"x":1})", R"({"s":"a","n":1e0,"x":1})", R"({"s":"a","n":2E+0,"x":1})",
+      R"({"s":"a","n":1,"x":1e1234567890})", R"({"s":"a","n":1,"x":1e-123456789})",
+      // Invalid values.
+      R"({"s":"a","n":-6,"x":1})", R"({"s":"a","n":1001,"x":1})", R"({"s":"a","n":123456789012345,"x":1})",
+      R"({"s":"a","n":1234567890123456,"x":1})", R"({"s":"a","n":01,"x":1})", R"({"s":"a","n":-,"x":1})",
+      R"({"s":"a","n":1.5,"x":1})", R"({"s":"a","n":"1","x":1})", R"({"s":"a","n":null,"x":1})",
+      R"({"s":1,"n":1,"x":1})", R"({"s":"a","n":1,"x":1.})", R"({"s":"a","n":1,"x":.5})",
+      R"({"s":"a","n":1,"x":1e})", R"({"s":"a","n":1,"x":1e+})", R"({"s":"a","n":1,"x":01.5})",
+      R"({"s":"a","n":1,"x":1.5.5})", R"({"s":"a","n":1,"x":--1})", R"({"s":"a","n":1,"x":+1})",
+      "{\"s\":\"a\x01\",\"n\":1,\"x\":1}", R"({"s":"a\x","n":1,"x":1})", "{\"s\":\"\xff\",\"n\":1,\"x\":1}",
+      // Other shapes.
+      R"({"s":"a","n":1})", R"({"s":"a","n":1,"x":1,"y":2})", R"({"n":1,"s":"a","x":1})",
+      R"({"s":"a","n":1,"x":1,"s":"b"})", R"({"s":"a" ,"n":1,"x":1})", R"({"s":"a","n":1,"x":1 })",
+      R"({"s":"a","n":1,"x":1,})", R"({"s":"a","n":1,"x":1}})", R"({"s":"a","n":1,"x":1)", R"({})", R"([])",
+      R"({"s":"a","n":1,"x":[1]})", R"({"s":"a","n":1,"x":{}})", R"(1)", R"("s")"};
+  const std::string pad(100, ' ');
+  for (const std::string& record : odd) {
+    for (size_t n = 1; n <= 6; ++n) {
+      for (size_t at = 0; at < n; ++at) {
+        std::vector<std::string> run(n, good);
+        run[at] = record;
+        Verdict(array, Join(run) + pad);
+        Verdict(nested, R"({"items":)" + Join(run) + R"(,"z":1})" + pad);
+      }
+    }
+  }
+}
+
+// The windows need the record's 64 bytes and 16 more in the text: runs that
+// end at every distance from the text's end.
+TEST_F(RecordWindows, RunsAtEveryDistanceFromTheEnd) {
+  const JsonSchemaValidator array = Compile(std::string(R"({"type":"array","items":)") + kWindowItem + "}");
+  const std::vector<std::string> records = {R"({"s":"SKU-0001","n":2,"x":1.099E1})", R"({"s":"a","n":1,"x":1})",
+                                            R"({"s":"a","n":1,"x":1.5.5})", R"({"s":"a","n":1})"};
+  for (const std::string& last : records) {
+    for (size_t pad = 0; pad <= 100; ++pad) {
+      const std::string text = Join({records[0], records[1], records[0], last}) + std::string(pad, ' ');
+      Verdict(array, text);
+    }
+  }
+}
+
+// A member of a kind the windows do not decide (an enum here) leaves every
+// record to the per-token walk; a one-member record is its own last step.
+TEST_F(RecordWindows, SchemasTheyDeclineAndOneMemberRecords) {
+  const JsonSchemaValidator with_enum = Compile(
+      R"({"type":"array","items":{"type":"object","properties":{"s":{"type":"string"},"c":{"enum":["A","B"]}}}})");
+  const JsonSchemaValidator one = Compile(R"({"type":"array","items":{"type":"object","properties":{"x":{"type":"number"}}}})");
+  const std::string pad(100, ' ');
+  for (size_t n = 1; n <= 8; ++n) {
+    EXPECT_TRUE(Verdict(with_enum, Join(std::vector<std::string>(n, R"({"s":"a","c":"A"})")) + pad));
+    EXPECT_FALSE(Verdict(with_enum, Join({R"({"s":"a","c":"A"})", R"({"s":"a","c":"C"})"}) + pad));
+    EXPECT_TRUE(Verdict(one, Join(std::vector<std::string>(n, R"({"x":-1.5e3})")) + pad));
+    EXPECT_FALSE(Verdict(one, Join({R"({"x":1})", R"({"x":"1"})"}) + pad));
+  }
+}
+
+// The windows are what decides an ordinary array of records: a test of them
+// that they never ran would pass for nothing.
+TEST_F(RecordWindows, TheyDecideOrdinaryRuns) {
+  const JsonSchemaValidator array = Compile(std::string(R"({"type":"array","items":)") + kWindowItem + "}");
+  std::vector<std::string> run;
+  for (int i = 0; i < 20; ++i) {
+    run.push_back(R"({"s":"SKU-)" + std::to_string(1000 + i) + R"(","n":)" + std::to_string(i) + R"(,"x":)" +
+                  std::to_string(i) + ".99E0}");
+  }
+  const uint64_t before = detail::RecordsDecidedInWindowsForTesting();
+  EXPECT_TRUE(array.IsValidTextInOnePass(Join(run) + std::string(100, ' ')));
+  EXPECT_GE(detail::RecordsDecidedInWindowsForTesting() - before, 19u);
+}
+
+// Random edits of a run of records, as MutatedEventsNeverFoolIt does for a
+// whole event.
+TEST_F(RecordWindows, MutatedRunsNeverFoolThem) {
+  const JsonSchemaValidator array = Compile(std::string(R"({"type":"array","items":)") + kWindowItem + "}");
+  std::vector<std::string> run;
+  for (int i = 0; i < 12; ++i) {
+    run.push_back(R"({"s":"SKU-)" + std::to_string(1000 + i) + R"(","n":)" + std::to_string(i * 37 % 1000) +
+                  R"(,"x":)" + (i % 3 == 0 ? "-1.5e-3" : i % 3 == 1 ? "1.6990000000000002E1" : "42") + "}");
+  }
+  const std::string base = Join(run) + std::string(90, ' ');
+  std::mt19937 rng(20261128);
+  int accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    accepted += Verdict(array, Mutated(base, rng));
+    if (HasFailure()) break;
+  }
+  std::cout << "mutated runs: the one pass accepts " << accepted << " of 20000\n";
+  EXPECT_GT(accepted, 1000);
 }
 
 // Every input in fuzz/corpus/json_schema (seeds and the crashers the fuzzer
