@@ -1,14 +1,38 @@
 """Malformed input on meshd's Kafka listener: an absurd length, a truncated
 frame, an unknown API key, an unsupported version, or garbage closes only
 that connection (with a log line); other connections keep working. An
-unsupported ApiVersions version gets a v0 body with UNSUPPORTED_VERSION."""
+unsupported ApiVersions version gets a v0 body with UNSUPPORTED_VERSION.
+Frames of 64 KiB or more (read once queued, under a receive low-water mark)
+are answered when they arrive in small pieces, and the connection then
+answers small requests again."""
 
 import os
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kafka_e2e_util import Broker, RawClient, check  # noqa: E402
+
+
+def uvarint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def big_api_versions(corr, name_len):
+    """An ApiVersions v3 frame (flexible header) whose client software name
+    is `name_len` letters: a valid request of any size."""
+    name = b"a" * name_len
+    payload = (struct.pack(">hhih", 18, 3, corr, -1) + b"\x00" + uvarint(len(name) + 1) + name +
+               uvarint(2) + b"1" + b"\x00")
+    return struct.pack(">i", len(payload)) + payload
 
 
 def metadata_ok(bootstrap):
@@ -52,6 +76,29 @@ def main():
         c = RawClient(b.bootstrap)
         c.send_raw(struct.pack(">i", 100) + b"\x00\x12")
         c.close()
+
+        # A big frame cut short: the client leaves 40 KB into 100 KB.
+        c = RawClient(b.bootstrap)
+        c.send_raw(struct.pack(">i", 100000) + b"\x00\x12" + b"x" * 40000)
+        c.close()
+
+        # A 70 KB frame sent 4 KiB at a time with pauses, then a small request
+        # on the same connection (the low-water mark must be back to 1 byte,
+        # or the next 4-byte length would never be read).
+        big = RawClient(b.bootstrap)
+        frame = big_api_versions(7, 70000)
+        for i in range(0, len(frame), 4096):
+            big.send_raw(frame[i:i + 4096])
+            time.sleep(0.002)
+        corr, body = big.read_response()
+        check(corr == 7 and struct.unpack(">h", body[:2])[0] == 0, "a 70 KB frame sent in pieces is answered")
+        big.corr = 7
+        corr, body = big.request(18, 0, b"")
+        check(corr == 8 and struct.unpack(">h", body[:2])[0] == 0, "then a small request on that connection")
+        big.send_raw(big_api_versions(9, 300000))  # all at once this time
+        corr, body = big.read_response()
+        check(corr == 9 and struct.unpack(">h", body[:2])[0] == 0, "a 300 KB frame sent at once is answered")
+        big.close()
 
         corr, body = keep.request(18, 2, b"")
         check(corr == keep.corr and struct.unpack(">h", body[:2])[0] == 0,

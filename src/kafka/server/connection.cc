@@ -9,6 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -28,6 +31,11 @@ metrics::Counter& RequestCounter(int16_t key) {
   return metrics::Registry::Default().GetCounter(
       "meshd_kafka_requests_total", "Kafka requests received, by API", {{"api", ApiName(key)}});
 }
+
+// Frames from this size on are read by ReadLargeBody, under a receive
+// low-water mark of at most kMaxReceiveLowWater.
+constexpr size_t kLargeFrame = 64 << 10;
+constexpr size_t kMaxReceiveLowWater = 512 << 10;
 
 // A connection keeps its read buffer up to this size (librdkafka's produce
 // requests are up to ~1 MB); a bigger frame's buffer is freed after it.
@@ -103,8 +111,12 @@ asio::awaitable<void> Connection::ReadLoop() {
       read_buf_ = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(size));
       read_cap_ = static_cast<size_t>(size);
     }
-    co_await asio::async_read(socket_, asio::buffer(read_buf_.get(), static_cast<size_t>(size)),
-                              asio::redirect_error(asio::use_awaitable, ec));
+    if (static_cast<size_t>(size) >= kLargeFrame) {
+      co_await ReadLargeBody(read_buf_.get(), static_cast<size_t>(size), ec);
+    } else {
+      co_await asio::async_read(socket_, asio::buffer(read_buf_.get(), static_cast<size_t>(size)),
+                                asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec || closed_) {
       CloseNow(closed_ ? "" : "truncated frame: " + ec.message());
       co_return;
@@ -121,6 +133,43 @@ asio::awaitable<void> Connection::ReadLoop() {
       read_cap_ = 0;
     }
   }
+}
+
+// WHY: a produce request of up to ~1 MB arrives in many TCP segments. Read
+// as they come, it takes one recv (and one wake-up of this thread) per few
+// segments, and every recv that frees receive space sends the client a
+// window update that can wake its sender. When this broker is the slower
+// side (validating records, say), that was a good part of its kernel time
+// (docs/benchmarks.md, "Session 12"). With SO_RCVLOWAT at what is left of
+// the frame (at most 512 KiB), the socket reads as ready only once that much
+// is queued, so the body comes in a few large reads. The kernel grows the
+// receive buffer to fit the mark, and reports the socket ready anyway when
+// the buffer fills, so the mark cannot stall a frame. It is put back to one
+// byte before the next frame's length is read.
+asio::awaitable<void> Connection::ReadLargeBody(char* buf, size_t size, boost::system::error_code& ec) {
+  socket_.non_blocking(true, ec);  // read_some answers would_block instead of waiting
+  if (ec) co_return;
+  size_t got = 0;
+  bool lowat_set = false;
+  while (got < size && !closed_) {
+    const size_t n = socket_.read_some(asio::buffer(buf + got, size - got), ec);
+    if (!ec) {
+      got += n;
+      continue;
+    }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) break;
+    const int lowat = static_cast<int>(std::min<size_t>(size - got, kMaxReceiveLowWater));
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);  // best effort
+    lowat_set = true;
+    ec.clear();
+    co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  if (lowat_set) {
+    const int one = 1;
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+  }
+  if (!ec && got < size) ec = asio::error::eof;
 }
 
 void Connection::Dispatch(std::string_view frame) {

@@ -60,6 +60,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   boost::asio::awaitable<void> ReadLoop();
+  boost::asio::awaitable<void> ReadLargeBody(char* buf, size_t size, boost::system::error_code& ec);
   void Dispatch(std::string_view frame);
   void DispatchRawSaslToken(std::string_view token);
   void OnDone(uint64_t seq, Result<std::optional<std::string>> r);
