@@ -240,9 +240,10 @@ bool IsValidJsonStream(const Node* root, std::string_view text);
 // Tests: turns the AVX2 scan of long strings in the one pass off (false) or
 // back on where the CPU has AVX2; returns the previous setting.
 bool SetLongStringScanWideForTesting(bool wide);
-// Tests: turns the AVX-512 record windows of the one pass off (false) or
-// back on where the CPU has AVX-512BW; returns whether they are on now.
-bool SetRecordWindowsForTesting(bool on);
+// Tests: which SIMD the one pass's record windows use: 0 none (the
+// per-token walk), 1 AVX2, 2 AVX-512BW (which also scans long strings 64
+// bytes per step), capped at what the CPU has; returns the one now in use.
+int SetRecordWindowsForTesting(int simd);
 // Tests: how many records the record windows decided on this thread.
 uint64_t RecordsDecidedInWindowsForTesting();
 // The boost::json yes/no pass (json_schema.cc), for keywords the simdjson

@@ -37,6 +37,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -142,18 +143,22 @@ bool long_string_scan_wide = [] {
 constexpr bool long_string_scan_wide = false;
 #endif
 
-// Whether the one pass may use its AVX-512BW paths: arrays of flat records
-// checked 64 bytes per record (StreamPass::RecordsInWindows), and long
-// strings scanned 64 bytes per step in one vector (LongStringRunAvx512).
-// The CPU has AVX-512BW (checked once at start-up; libgcc also checks that
-// the OS saves the AVX-512 state), unless a test turned them off to cover
-// the other paths.
+// Which SIMD the one pass's record windows use (StreamPass::RecordsInWindows*,
+// json_schema_windows.inc: arrays of flat records checked 64 bytes per record): AVX-512BW (which also
+// scans long strings 64 bytes per step in one vector, LongStringRunAvx512),
+// AVX2 (the same windows from two 32-byte halves), or none. The best the CPU
+// has (checked once at start-up; libgcc also checks that the OS saves the
+// vector state), unless a test chose a lower one to cover the other paths.
+enum class WindowSimd { kNone = 0, kAvx2 = 1, kAvx512 = 2 };
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MESHD_RECORD_WINDOWS 1
-bool record_windows = [] {
+WindowSimd BestWindowSimd() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512bw") != 0 && __builtin_cpu_supports("bmi2") != 0;
-}();
+  if (__builtin_cpu_supports("bmi2") == 0) return WindowSimd::kNone;
+  if (__builtin_cpu_supports("avx512bw") != 0) return WindowSimd::kAvx512;
+  return __builtin_cpu_supports("avx2") != 0 ? WindowSimd::kAvx2 : WindowSimd::kNone;
+}
+WindowSimd window_simd = BestWindowSimd();
 
 // LongStringRunAvx2 with one 64-byte vector per step: the compares go to
 // mask registers, so a step is one load, three compares and two mask ORs
@@ -178,13 +183,14 @@ bool record_windows = [] {
   return {p, _mm512_movepi8_mask(loaded) != 0 ? 0x80u : 0u};
 }
 #else
-constexpr bool record_windows = false;
+enum class WindowSimd { kNone = 0 };
+constexpr WindowSimd window_simd = WindowSimd::kNone;
 #endif
 
 #if defined(__SSE2__) && defined(__GNUC__)
 LongRun LongStringRun(const char* p, const char* end) {
 #if defined(MESHD_RECORD_WINDOWS)
-  if (record_windows) return LongStringRunAvx512(p, end);
+  if (window_simd == WindowSimd::kAvx512) return LongStringRunAvx512(p, end);
 #endif
   return LongStringRunAvx2(p, end);
 }
@@ -419,7 +425,7 @@ class StreamPass {
   }
 
 #if defined(MESHD_RECORD_WINDOWS)
-  // What RecordsInWindows decided: `records` records from its start on,
+  // What the record windows decided: `records` records from its start on,
   // each with its '}' and, between two of them, the ','. closed: p is after
   // the last one's '}' (what follows is Items' to judge); otherwise p is the
   // '{' of the first record it left to the per-token walk.
@@ -429,177 +435,116 @@ class StreamPass {
     bool closed;
   };
 
-  // An array of flat records, 64 bytes per record (AVX-512BW). One load at
-  // the record's '{' gives the two byte classes that token ends depend on
-  // as 64-bit masks (string stops, digits), and each token's end is then a
-  // count of trailing zeros of a mask shifted to the token's start, with no
-  // load on the way. The per-token walk (FlatMembers) loads 16 bytes at
-  // every token and waits on that load before it knows where the next token
-  // starts. The next record's window is loaded from where this one's guesses
-  // the next '{' to be, so the records' chains overlap. Per record of
-  // schema_bench's event, about half the time of the per-token walk
-  // (docs/benchmarks.md, "Session 12").
-  //
-  // The same shape as FlatMembers (every property once, in schema order,
-  // compact), for members of one quick kind only. It only accepts: a record
-  // that is not decided here (another shape, another kind of member, an
-  // escape, a number Number would have to judge, a token that does not end
-  // within the window, or an invalid value) is left to the per-token walk,
-  // whose verdict stands. What it accepts, the per-token walk accepts too
-  // (json_schema_fast_test.cc and the fuzzer compare the verdicts with the
-  // windows on and off, and with the reference).
-  [[gnu::target("avx512f,avx512bw,bmi,bmi2")]] WindowRun RecordsInWindows(const FlatPlan& plan,
-                                                                          const char* q) const {
-    // Reads go through r: the text while a record's window and the 16 bytes
-    // after it are in the text (so a 16-byte compare at any position of the
-    // window needs no bounds test), then a copy of the text's last bytes
-    // followed by zeros. A zero byte is a control character in a string,
-    // not a digit, and no part of a name or of '}': a record that needs a
-    // byte past the text's end is declined, never accepted.
-    // (last: where a window stops being whole; no limit once in the copy.)
-    uintptr_t last = reinterpret_cast<uintptr_t>(end_) - 80;
-    const char* r = q;
-    alignas(64) char tail[160];
-    auto enter_tail = [&] {
-      const size_t avail = static_cast<size_t>(end_ - q);  // < 80
-      std::memset(tail, 0, sizeof tail);
-      std::memcpy(tail, q, avail);
-      r = tail;
-      last = UINTPTR_MAX;
-    };
-    // The byte constants, kept in registers: g++ otherwise rebuilt each one
-    // in the loop (a move and a broadcast per record, on the one port that
-    // also runs the 512-bit compares). The empty asm makes them values it
-    // cannot rebuild.
-    __m512i quote_c = _mm512_set1_epi8('"'), backslash_c = _mm512_set1_epi8('\\'),
-            space_c = _mm512_set1_epi8(0x20), zero_c = _mm512_set1_epi8('0'), ten_c = _mm512_set1_epi8(10),
-            open_c = _mm512_set1_epi8('{');
-    asm("" : "+v"(quote_c), "+v"(backslash_c), "+v"(space_c), "+v"(zero_c), "+v"(ten_c), "+v"(open_c));
-    uint64_t records = 0;
+  // A record's window, as the record windows read it (r[0] is its '{').
+  struct Window {
+    // A string stops at '"', '\\' or a control character.
+    uint64_t stop;
+    // Not an ASCII digit. Bytes 61-63 count as non-digits whatever they
+    // are: every digit run that starts by 60 then ends by 61, and one that
+    // starts later is empty, so no shift in the walk reaches 64 and no
+    // token's end passes 61 (a token cut there is declined: the byte after
+    // it is not what the record needs).
+    uint64_t not_digit;
+    // Where the next record most likely starts: the window's next '{' (63
+    // when there is none).
+    unsigned guess;
+  };
+
+  // Windows from one 64-byte AVX-512 vector: the compares go to mask
+  // registers. The byte constants are kept in registers: g++ otherwise
+  // rebuilt each one per record (a move and a broadcast, on the one port
+  // that also runs the 512-bit compares); the empty asm makes them values
+  // it cannot rebuild.
+  struct Avx512Windows {
+    __m512i quote, backslash, space, zero, ten, open;
     __m512i loaded = _mm512_setzero_si512();  // the OR of every window (MaybeNonAscii)
-    // The first record's name is compared here; each next one's was, with
-    // the `},{"first":` that led to it.
-    if (reinterpret_cast<uintptr_t>(q) > last) enter_tail();
-    if (!Matches(*plan.first, r + 1)) return {q, 0, false};
-    for (;;) {
+    [[gnu::target("avx512f,avx512bw,bmi,bmi2"), gnu::always_inline]] inline Avx512Windows()
+        : quote(_mm512_set1_epi8('"')),
+          backslash(_mm512_set1_epi8('\\')),
+          space(_mm512_set1_epi8(0x20)),
+          zero(_mm512_set1_epi8('0')),
+          ten(_mm512_set1_epi8(10)),
+          open(_mm512_set1_epi8('{')) {
+      asm("" : "+v"(quote), "+v"(backslash), "+v"(space), "+v"(zero), "+v"(ten), "+v"(open));
+    }
+    [[gnu::target("avx512f,avx512bw,bmi,bmi2"), gnu::always_inline]] inline Window At(const char* r) {
       const __m512i w = _mm512_loadu_si512(r);
       loaded = _mm512_or_si512(loaded, w);
-      // Only the masks that a token's end depends on. Tests that only choose
-      // a branch (a string's quotes, '-', '.', 'e', a leading '0') read the
-      // byte instead: the branch is predicted, so the load is off the chain,
-      // and fewer masks stay in registers.
-      // A string stops at '"', '\\' or a control character.
-      const uint64_t stop = _mm512_cmpeq_epi8_mask(w, quote_c) | _mm512_cmpeq_epi8_mask(w, backslash_c) |
-                            _mm512_cmplt_epu8_mask(w, space_c);
-      // Bytes 61-63 count as non-digits whatever they are: every digit run
-      // that starts by 60 then ends by 61, and one that starts later is
-      // empty, so no shift below reaches 64 and no token's end passes 61
-      // (a token cut there is declined: the byte after it is not what the
-      // record needs).
-      const uint64_t not_digit =
-          _mm512_cmpge_epu8_mask(_mm512_sub_epi8(w, zero_c), ten_c) | (uint64_t{7} << 61);
-      // Where the next record most likely starts: the window's next '{'.
-      // Its window is loaded from there before this record's walk has found
-      // its end: that walk is one long chain of dependent steps, and the
-      // guess lets the records' chains overlap instead of following one
-      // another (a predicted branch checks it, below). A wrong guess (a
-      // string holding '{') only costs the misprediction.
-      const unsigned guess = static_cast<unsigned>(
-          __builtin_ctzll((_mm512_cmpeq_epi8_mask(w, open_c) & ~uint64_t{1}) | (uint64_t{1} << 63)));
-      auto run = [&](unsigned at) { return static_cast<unsigned>(__builtin_ctzll(not_digit >> at)); };
-      unsigned pos = 1 + plan.first->len;  // the first value
-      const Node::MemberStep* step = plan.steps;
-      for (;;) {
-        // Every token starts before 48, and ends by 64 (a string) or 61 (a
-        // number): the shifts stay below 64, and every read, up to a 16-byte
-        // compare at the token's end, stays within the window and the 16
-        // bytes after it.
-        if (pos >= 48) goto leave;
-        const uint8_t quick = step->quick;
-        if (quick == Node::kQuickString) {
-          if (r[pos] != '"') goto leave;
-          const uint64_t rest = stop >> (pos + 1);
-          if (rest == 0) goto leave;
-          const unsigned close = pos + 1 + static_cast<unsigned>(__builtin_ctzll(rest));
-          if (r[close] != '"') goto leave;  // an escape or a control character
-          pos = close + 1;
-        } else if (quick == Node::kQuickNumber || quick == Node::kQuickBounds) {
-          unsigned digits_at = pos;
-          if (r[pos] == '-') [[unlikely]] ++digits_at;
-          const unsigned ints = run(digits_at);
-          if (ints == 0 || (ints > 1 && r[digits_at] == '0')) goto leave;
-          unsigned at = digits_at + ints;
-          if (quick == Node::kQuickBounds) {
-            // An integer literal, whose value is its digits (exact: at most
-            // 15 of them). A fraction or an exponent (Number's to judge)
-            // needs no test here: its '.' or 'e' is where the next member's
-            // `,"name":` or the record's '}' must be, so the record is
-            // declined there.
-            if (ints > 15) goto leave;
-            int64_t value = r[digits_at] - '0';  // one digit, the usual count
-            for (unsigned i = digits_at + 1; i < at; ++i) [[unlikely]] value = value * 10 + (r[i] - '0');
-            if (digits_at != pos) value = -value;
-            if (value < step->node->int_lower || value > step->node->int_upper) goto leave;
-          } else {
-            if (r[at] == '.') {
-              const unsigned fracs = run(at + 1);
-              if (fracs == 0) goto leave;
-              at += 1 + fracs;
-            }
-            if ((r[at] | 0x20) == 'e') {
-              ++at;
-              if (r[at] == '+' || r[at] == '-') ++at;
-              const unsigned exps = run(at);
-              if (exps == 0 || exps > 9) goto leave;
-              at += exps;
-            }
-          }
-          pos = at;
-        } else {
-          goto leave;
-        }
-        if (step == plan.last) break;
-        const Node::QuotedName& next = step->next_comma_quoted;
-        if (!Matches(next, r + pos)) goto leave;
-        pos += next.len;
-        ++step;
-      }
-      // After the last value (pos <= 64): `},{"first":` goes on to the next
-      // record; a '}' alone ends the run.
-      ++records;
-      {
-        // Whether the walk ended at the guess, through a barrier: told that
-        // they are equal, the compiler would use the walk's end for the
-        // guess's (the same value), and the next record would wait for
-        // this walk again.
-        unsigned missed = (pos + 2) ^ guess;
-        asm("" : "+r"(missed));
-        if (missed == 0) [[likely]] {
-          if (Matches(*plan.next_record, r + guess - 2)) {
-            q += guess;
-            r += guess;
-            if (reinterpret_cast<uintptr_t>(q) > last) [[unlikely]] enter_tail();
-            continue;
-          }
-        } else if (Matches(*plan.next_record, r + pos)) {
-          q += pos + 2;
-          r += pos + 2;
-          if (reinterpret_cast<uintptr_t>(q) > last) [[unlikely]] enter_tail();
-          continue;
-        }
-      }
-      if (r[pos] == '}') {
-        if (_mm512_movepi8_mask(loaded) != 0) high_bytes_ |= 0x80;
-        return {q + pos + 1, records, true};
-      }
-      --records;
-      break;
-    leave:
-      break;
+      Window win;
+      win.stop = _mm512_cmpeq_epi8_mask(w, quote) | _mm512_cmpeq_epi8_mask(w, backslash) |
+                 _mm512_cmplt_epu8_mask(w, space);
+      win.not_digit = _mm512_cmpge_epu8_mask(_mm512_sub_epi8(w, zero), ten) | (uint64_t{7} << 61);
+      win.guess = static_cast<unsigned>(
+          __builtin_ctzll((_mm512_cmpeq_epi8_mask(w, open) & ~uint64_t{1}) | (uint64_t{1} << 63)));
+      return win;
     }
-    if (_mm512_movepi8_mask(loaded) != 0) high_bytes_ |= 0x80;
-    return {q, records, false};
-  }
+    [[gnu::target("avx512f,avx512bw,bmi,bmi2"), gnu::always_inline]] inline bool SawHighByte() const {
+      return _mm512_movepi8_mask(loaded) != 0;
+    }
+  };
+
+  // The same windows from two 32-byte AVX2 halves, each compare's bytes
+  // gathered by a movemask.
+  struct Avx2Windows {
+    __m256i quote, backslash, below_space, zero, nine, open;
+    __m256i loaded = _mm256_setzero_si256();
+    [[gnu::target("avx2,bmi,bmi2"), gnu::always_inline]] inline Avx2Windows()
+        : quote(_mm256_set1_epi8('"')),
+          backslash(_mm256_set1_epi8('\\')),
+          below_space(_mm256_set1_epi8(0x1f)),
+          zero(_mm256_set1_epi8('0')),
+          nine(_mm256_set1_epi8(9)),
+          open(_mm256_set1_epi8('{')) {
+      asm("" : "+x"(quote), "+x"(backslash), "+x"(below_space), "+x"(zero), "+x"(nine), "+x"(open));
+    }
+    [[gnu::target("avx2,bmi,bmi2"), gnu::always_inline]] inline Window At(const char* r) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 32));
+      loaded = _mm256_or_si256(loaded, _mm256_or_si256(a, b));
+      // (Spelled out per half: a lambda would not inherit the target.)
+      const __m256i stop_a =
+          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, quote), _mm256_cmpeq_epi8(a, backslash)),
+                          _mm256_cmpeq_epi8(_mm256_max_epu8(a, below_space), below_space));
+      const __m256i stop_b =
+          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, quote), _mm256_cmpeq_epi8(b, backslash)),
+                          _mm256_cmpeq_epi8(_mm256_max_epu8(b, below_space), below_space));
+      // A digit is c - '0' <= 9 as an unsigned byte.
+      const __m256i digit_a = _mm256_cmpeq_epi8(_mm256_min_epu8(_mm256_sub_epi8(a, zero), nine),
+                                                _mm256_sub_epi8(a, zero));
+      const __m256i digit_b = _mm256_cmpeq_epi8(_mm256_min_epu8(_mm256_sub_epi8(b, zero), nine),
+                                                _mm256_sub_epi8(b, zero));
+      auto join = [](int low, int high) {
+        return static_cast<uint32_t>(low) | uint64_t{static_cast<uint32_t>(high)} << 32;
+      };
+      Window win;
+      win.stop = join(_mm256_movemask_epi8(stop_a), _mm256_movemask_epi8(stop_b));
+      win.not_digit = ~join(_mm256_movemask_epi8(digit_a), _mm256_movemask_epi8(digit_b)) | (uint64_t{7} << 61);
+      const uint64_t opens = join(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, open)),
+                                  _mm256_movemask_epi8(_mm256_cmpeq_epi8(b, open)));
+      win.guess = static_cast<unsigned>(__builtin_ctzll((opens & ~uint64_t{1}) | (uint64_t{1} << 63)));
+      return win;
+    }
+    [[gnu::target("avx2,bmi,bmi2"), gnu::always_inline]] inline bool SawHighByte() const {
+      return _mm256_movemask_epi8(loaded) != 0;
+    }
+  };
+
+  // RecordsInWindowsAvx512 and RecordsInWindowsAvx2 (the walk is in
+  // json_schema_windows.inc).
+#define MESHD_WINDOWS_TARGET "avx512f,avx512bw,bmi,bmi2"
+#define MESHD_WINDOWS_NAME RecordsInWindowsAvx512
+#define MESHD_WINDOWS_TYPE Avx512Windows
+#include "schema/json_schema_windows.inc"
+#undef MESHD_WINDOWS_TARGET
+#undef MESHD_WINDOWS_NAME
+#undef MESHD_WINDOWS_TYPE
+#define MESHD_WINDOWS_TARGET "avx2,bmi,bmi2"
+#define MESHD_WINDOWS_NAME RecordsInWindowsAvx2
+#define MESHD_WINDOWS_TYPE Avx2Windows
+#include "schema/json_schema_windows.inc"
+#undef MESHD_WINDOWS_TARGET
+#undef MESHD_WINDOWS_NAME
+#undef MESHD_WINDOWS_TYPE
 #endif
 
   // Object's body, also inlined into Array's loop: an array of records, the
@@ -722,8 +667,9 @@ class StreamPass {
           return Child(item, q, depth);
         }
 #if defined(MESHD_RECORD_WINDOWS)
-        if (record_windows) {
-          const WindowRun run = RecordsInWindows(plan, q);
+        if (window_simd != WindowSimd::kNone) {
+          const WindowRun run = window_simd == WindowSimd::kAvx512 ? RecordsInWindowsAvx512(plan, q)
+                                                                   : RecordsInWindowsAvx2(plan, q);
           *count += run.records;
           records_decided_in_windows += run.records;
           if (run.closed) return run.p;
@@ -1227,13 +1173,13 @@ bool SetLongStringScanWideForTesting(bool wide) {
 #endif
 }
 
-bool SetRecordWindowsForTesting(bool on) {
+int SetRecordWindowsForTesting(int simd) {
 #if defined(MESHD_RECORD_WINDOWS)
-  record_windows = on && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
-  return record_windows;
+  window_simd = static_cast<WindowSimd>(std::clamp(simd, 0, static_cast<int>(BestWindowSimd())));
+  return static_cast<int>(window_simd);
 #else
-  (void)on;
-  return false;
+  (void)simd;
+  return 0;
 #endif
 }
 

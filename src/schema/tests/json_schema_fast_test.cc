@@ -643,35 +643,38 @@ TEST(JsonSchemaOnePass, MutatedEventsNeverFoolIt) {
   EXPECT_GE(one_valid * 10, ref_valid * 9);
 }
 
-// The AVX-512 record windows of the one pass (json_schema_stream.cc,
-// RecordsInWindows) decide runs of flat records 64 bytes at a time and leave
-// every record they do not decide to the per-token walk. With the windows
-// on, the verdict must be the per-token walk's (windows off) on every input,
-// and the one pass must never accept what the reference rejects.
+// The record windows of the one pass (json_schema_stream.cc,
+// RecordsInWindows) decide runs of flat records 64 bytes at a time, with
+// AVX-512 or AVX2, and leave every record they do not decide to the
+// per-token walk. With either SIMD, the verdict must be the per-token walk's
+// (windows off) on every input, and the one pass must never accept what the
+// reference rejects.
 class RecordWindows : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!detail::SetRecordWindowsForTesting(true)) {
-      detail::SetRecordWindowsForTesting(false);
-      GTEST_SKIP() << "this CPU has no AVX-512BW: the record windows are never used";
-    }
+    best_ = detail::SetRecordWindowsForTesting(2);
+    if (best_ == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512BW: the record windows are never used";
   }
-  void TearDown() override { detail::SetRecordWindowsForTesting(true); }
+  void TearDown() override { detail::SetRecordWindowsForTesting(2); }
 
-  // The one pass's verdict with the windows on and off, which must be the
-  // same, and which must not accept what the reference rejects. Returns it.
-  static bool Verdict(const JsonSchemaValidator& v, const std::string& text) {
-    detail::SetRecordWindowsForTesting(true);
-    const bool on = v.IsValidTextInOnePass(text);
-    detail::SetRecordWindowsForTesting(false);
+  // The one pass's verdict with each SIMD the CPU has and with the windows
+  // off, which must all be the same, and which must not accept what the
+  // reference rejects. Returns it.
+  bool Verdict(const JsonSchemaValidator& v, const std::string& text) const {
+    detail::SetRecordWindowsForTesting(0);
     const bool off = v.IsValidTextInOnePass(text);
-    detail::SetRecordWindowsForTesting(true);
-    EXPECT_EQ(on, off) << "windows on/off disagree: " << text;
-    if (on) {
+    for (int simd = 1; simd <= best_; ++simd) {
+      detail::SetRecordWindowsForTesting(simd);
+      EXPECT_EQ(v.IsValidTextInOnePass(text), off) << "SIMD " << simd << " and the per-token walk disagree: " << text;
+    }
+    detail::SetRecordWindowsForTesting(2);
+    if (off) {
       EXPECT_TRUE(Reference(v, text)) << "one pass accepts what the reference rejects: " << text;
     }
-    return on;
+    return off;
   }
+
+  int best_ = 0;  // 1: AVX2, 2: AVX-512BW
 
   static std::string Join(const std::vector<std::string>& records) {
     std::string out = "[";
@@ -765,9 +768,12 @@ TEST_F(RecordWindows, TheyDecideOrdinaryRuns) {
     run.push_back(R"({"s":"SKU-)" + std::to_string(1000 + i) + R"(","n":)" + std::to_string(i) + R"(,"x":)" +
                   std::to_string(i) + ".99E0}");
   }
-  const uint64_t before = detail::RecordsDecidedInWindowsForTesting();
-  EXPECT_TRUE(array.IsValidTextInOnePass(Join(run) + std::string(100, ' ')));
-  EXPECT_GE(detail::RecordsDecidedInWindowsForTesting() - before, 19u);
+  for (int simd = 1; simd <= best_; ++simd) {
+    detail::SetRecordWindowsForTesting(simd);
+    const uint64_t before = detail::RecordsDecidedInWindowsForTesting();
+    EXPECT_TRUE(array.IsValidTextInOnePass(Join(run) + std::string(100, ' ')));
+    EXPECT_EQ(detail::RecordsDecidedInWindowsForTesting() - before, 20u) << "SIMD " << simd;
+  }
 }
 
 // Random edits of a run of records, as MutatedEventsNeverFoolIt does for a
