@@ -60,6 +60,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   boost::asio::awaitable<void> ReadLoop();
+  // A frame body of 64 KiB or more, read under a receive low-water mark
+  // (connection.cc says why).
   boost::asio::awaitable<void> ReadLargeBody(char* buf, size_t size, boost::system::error_code& ec);
   void Dispatch(std::string_view frame);
   void DispatchRawSaslToken(std::string_view token);
