@@ -483,13 +483,16 @@ TEST(JsonSchemaOnePass, LongStringsAcrossWideBlocks) {
   JsonSchemaValidator any = Compile(R"({"type":"string"})");
   JsonSchemaValidator bounded = Compile(R"({"type":"string","maxLength":300})");
   JsonSchemaValidator rec = Compile(R"({"type":"object","properties":{"note":{"type":"string"},"n":{"type":"integer"}}})");
-  for (bool wide : {true, false}) {
+  // The 16-byte SSE2 loop (wide off), and the wide scan with AVX2 (record
+  // windows capped at AVX2) and with AVX-512 where the CPU has each.
+  for (auto [wide, simd] : {std::pair{false, 2}, std::pair{true, 1}, std::pair{true, 2}}) {
     const bool before = detail::SetLongStringScanWideForTesting(wide);
+    detail::SetRecordWindowsForTesting(simd);
     for (size_t at = 0; at < 200; ++at) {
       std::string s(200, 'n');
       for (std::string special : {std::string("\xc3\xa9"), std::string("\\n"), std::string("\x01"), std::string("\x1f"),
                                   std::string("\xff"), std::string("\""), std::string("\xed\xa0\x80"), std::string("\x80"),
-                                  std::string("\\u00e9")}) {
+                                  std::string("\\u00e9"), std::string("\\q"), std::string("\\\"")}) {
         std::string t = s;
         t.replace(at, 1, special);
         AgreeOnePass(any, "\"" + t + "\"", true);
@@ -506,6 +509,7 @@ TEST(JsonSchemaOnePass, LongStringsAcrossWideBlocks) {
     EXPECT_TRUE(any.IsValidTextInOnePass("\"" + std::string(500, 'x') + "\""));
     EXPECT_FALSE(bounded.IsValidTextInOnePass("\"" + std::string(301, 'x') + "\""));
     detail::SetLongStringScanWideForTesting(before);
+    detail::SetRecordWindowsForTesting(2);
   }
 }
 
