@@ -237,8 +237,10 @@ bool IsValidJsonText(const Node* root, std::string_view text);
 // json_schema_stream.cc. Same contract as IsValidJsonText.
 bool IsStreamable(const Node* root);
 bool IsValidJsonStream(const Node* root, std::string_view text);
-// Tests: turns the AVX2 scan of long strings in the one pass off (false) or
-// back on where the CPU has AVX2; returns the previous setting.
+// Tests: turns the wide scan of long strings in the one pass off (false: the
+// 16-byte SSE2 loop) or back on where the CPU has AVX2; returns the previous
+// setting. The wide scan uses AVX-512 when the record windows do
+// (SetRecordWindowsForTesting below), else AVX2.
 bool SetLongStringScanWideForTesting(bool wide);
 // Tests: which SIMD the one pass's record windows use: 0 none (the
 // per-token walk), 1 AVX2, 2 AVX-512BW (which also scans long strings 64

@@ -800,7 +800,7 @@ class StreamPass {
         }
         p += 16;
         // A long string (a note, a description): 64 bytes per step with
-        // AVX2 where the CPU has it (LongStringRun).
+        // AVX2 or AVX-512 where the CPU has it (LongStringRun).
         if (end - p >= 64 && long_string_scan_wide) {
           const LongRun run = LongStringRun(p, end);
           p = run.p;

@@ -142,9 +142,10 @@ asio::awaitable<void> Connection::ReadLoop() {
 // side (validating records, say), that was a good part of its kernel time
 // (docs/benchmarks.md, "Session 12"). With SO_RCVLOWAT at what is left of
 // the frame (at most 512 KiB), the socket reads as ready only once that much
-// is queued, so the body comes in a few large reads. The kernel grows the
-// receive buffer to fit the mark, and reports the socket ready anyway when
-// the buffer fills, so the mark cannot stall a frame. It is put back to one
+// is queued, so the body comes in a few large reads. The kernel (Linux 4.18
+// and later; Debian 12 has 6.1) grows the receive buffer to fit the mark,
+// and reports the socket ready anyway when the buffer fills, so the mark
+// cannot stall a frame. It is put back to one
 // byte before the next frame's length is read.
 asio::awaitable<void> Connection::ReadLargeBody(char* buf, size_t size, boost::system::error_code& ec) {
   socket_.non_blocking(true, ec);  // read_some answers would_block instead of waiting

@@ -763,6 +763,29 @@ TEST_F(RecordWindows, SchemasTheyDeclineAndOneMemberRecords) {
   }
 }
 
+// A first name of 11 bytes or more leaves `},{"first":` unset
+// (Node::next_record_quoted), and an unset name matches a zero byte: the
+// windows must not take a zero byte, or the text's end, for the next
+// record's start. (Found in review: they did, accepting the text below and
+// reading past the end of the one cut short.)
+TEST_F(RecordWindows, LongFirstNamesAndZeroBytes) {
+  for (const std::string name : {"abcdefghij", "abcdefghijk", "abcdefghijklm"}) {
+    const JsonSchemaValidator array =
+        Compile(R"({"type":"array","items":{"type":"object","properties":{")" + name + R"(":{"type":"number"}}}})");
+    const std::string rec = "{\"" + name + "\":1";
+    EXPECT_FALSE(Verdict(array, "[" + rec + std::string(1, '\0') + std::string(16, 'A') + "2}]"));
+    EXPECT_FALSE(Verdict(array, "[" + rec));
+    EXPECT_FALSE(Verdict(array, "[" + rec + std::string(100, ' ')));
+    for (size_t n = 1; n <= 6; ++n) {
+      std::vector<std::string> run(n, rec + "}");
+      EXPECT_TRUE(Verdict(array, Join(run)));
+      EXPECT_TRUE(Verdict(array, Join(run) + std::string(100, ' ')));
+      run.back() = rec + std::string(1, '\0') + "}";
+      EXPECT_FALSE(Verdict(array, Join(run) + std::string(100, ' ')));
+    }
+  }
+}
+
 // The windows are what decides an ordinary array of records: a test of them
 // that they never ran would pass for nothing.
 TEST_F(RecordWindows, TheyDecideOrdinaryRuns) {
