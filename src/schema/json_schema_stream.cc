@@ -105,6 +105,16 @@ struct LongRun {
   unsigned high;
 };
 #if defined(__SSE2__) && defined(__GNUC__)
+// The bytes that stop a string's scan ('"', '\\' and control characters)
+// among the 32 of x: 0xff for each. Shared by the long-string scan and the
+// record windows (Avx2Windows).
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256i StringStopsAvx2(__m256i x, __m256i quote,
+                                                                          __m256i backslash,
+                                                                          __m256i below_space) {
+  return _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, quote), _mm256_cmpeq_epi8(x, backslash)),
+                         _mm256_cmpeq_epi8(_mm256_max_epu8(x, below_space), below_space));
+}
+
 [[gnu::target("avx2")]] LongRun LongStringRunAvx2(const char* p, const char* end) {
   const __m256i quote = _mm256_set1_epi8('"');
   const __m256i backslash = _mm256_set1_epi8('\\');
@@ -114,13 +124,8 @@ struct LongRun {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
     loaded = _mm256_or_si256(loaded, _mm256_or_si256(a, b));
-    // (Spelled out twice: a lambda would not inherit the AVX2 target.)
-    const __m256i sa =
-        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, quote), _mm256_cmpeq_epi8(a, backslash)),
-                        _mm256_cmpeq_epi8(_mm256_max_epu8(a, below_space), below_space));
-    const __m256i sb =
-        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, quote), _mm256_cmpeq_epi8(b, backslash)),
-                        _mm256_cmpeq_epi8(_mm256_max_epu8(b, below_space), below_space));
+    const __m256i sa = StringStopsAvx2(a, quote, backslash, below_space);
+    const __m256i sb = StringStopsAvx2(b, quote, backslash, below_space);
     if (!_mm256_testz_si256(_mm256_or_si256(sa, sb), _mm256_or_si256(sa, sb))) {
       const uint64_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(sa)) |
                             uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(sb))} << 32;
@@ -144,8 +149,9 @@ constexpr bool long_string_scan_wide = false;
 #endif
 
 // Which SIMD the one pass's record windows use (StreamPass::RecordsInWindows*,
-// json_schema_windows.inc: arrays of flat records checked 64 bytes per record): AVX-512BW (which also
-// scans long strings 64 bytes per step in one vector, LongStringRunAvx512),
+// json_schema_windows.inc: arrays of flat records checked 64 bytes per
+// record): AVX-512BW (which also scans long strings 64 bytes per step in one
+// vector, LongStringRunAvx512),
 // AVX2 (the same windows from two 32-byte halves), or none. The best the CPU
 // has (checked once at start-up; libgcc also checks that the OS saves the
 // vector state), unless a test chose a lower one to cover the other paths.
@@ -160,6 +166,16 @@ WindowSimd BestWindowSimd() {
 }
 WindowSimd window_simd = BestWindowSimd();
 
+// StringStopsAvx2 for the 64 bytes of x, one bit each. Shared by the
+// long-string scan and the record windows (Avx512Windows).
+[[gnu::target("avx512f,avx512bw"), gnu::always_inline]] inline uint64_t StringStopsAvx512(__m512i x, __m512i quote,
+                                                                                      __m512i backslash,
+                                                                                      __m512i space) {
+  return _cvtmask64_u64(_kor_mask64(
+      _kor_mask64(_mm512_cmpeq_epi8_mask(x, quote), _mm512_cmpeq_epi8_mask(x, backslash)),
+      _mm512_cmplt_epu8_mask(x, space)));
+}
+
 // LongStringRunAvx2 with one 64-byte vector per step: the compares go to
 // mask registers, so a step is one load, three compares and two mask ORs
 // (about a third of the AVX2 step's instructions).
@@ -171,11 +187,9 @@ WindowSimd window_simd = BestWindowSimd();
   while (end - p >= 64) {
     const __m512i x = _mm512_loadu_si512(p);
     loaded = _mm512_or_si512(loaded, x);
-    const __mmask64 stop =
-        _kor_mask64(_kor_mask64(_mm512_cmpeq_epi8_mask(x, quote), _mm512_cmpeq_epi8_mask(x, backslash)),
-                    _mm512_cmplt_epu8_mask(x, space));
+    const uint64_t stop = StringStopsAvx512(x, quote, backslash, space);
     if (stop != 0) {
-      p += __builtin_ctzll(_cvtmask64_u64(stop));
+      p += __builtin_ctzll(stop);
       break;
     }
     p += 64;
@@ -471,8 +485,7 @@ class StreamPass {
       const __m512i w = _mm512_loadu_si512(r);
       loaded = _mm512_or_si512(loaded, w);
       Window win;
-      win.stop = _mm512_cmpeq_epi8_mask(w, quote) | _mm512_cmpeq_epi8_mask(w, backslash) |
-                 _mm512_cmplt_epu8_mask(w, space);
+      win.stop = StringStopsAvx512(w, quote, backslash, space);
       win.not_digit = _mm512_cmpge_epu8_mask(_mm512_sub_epi8(w, zero), ten) | (uint64_t{7} << 61);
       win.guess = static_cast<unsigned>(
           __builtin_ctzll((_mm512_cmpeq_epi8_mask(w, open) & ~uint64_t{1}) | (uint64_t{1} << 63)));
@@ -501,13 +514,8 @@ class StreamPass {
       const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r));
       const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 32));
       loaded = _mm256_or_si256(loaded, _mm256_or_si256(a, b));
-      // (Spelled out per half: a lambda would not inherit the target.)
-      const __m256i stop_a =
-          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, quote), _mm256_cmpeq_epi8(a, backslash)),
-                          _mm256_cmpeq_epi8(_mm256_max_epu8(a, below_space), below_space));
-      const __m256i stop_b =
-          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, quote), _mm256_cmpeq_epi8(b, backslash)),
-                          _mm256_cmpeq_epi8(_mm256_max_epu8(b, below_space), below_space));
+      const __m256i stop_a = StringStopsAvx2(a, quote, backslash, below_space);
+      const __m256i stop_b = StringStopsAvx2(b, quote, backslash, below_space);
       // A digit is c - '0' <= 9 as an unsigned byte.
       const __m256i digit_a = _mm256_cmpeq_epi8(_mm256_min_epu8(_mm256_sub_epi8(a, zero), nine),
                                                 _mm256_sub_epi8(a, zero));

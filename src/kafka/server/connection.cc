@@ -62,6 +62,9 @@ Connection::Connection(asio::ip::tcp::socket socket, Strand strand,
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // ReadLargeBody's read_some answers would_block instead of waiting (async
+  // operations work the same either way).
+  socket_.non_blocking(true, ec);
   auth_.authenticated = broker_->sasl == nullptr;
 }
 
@@ -111,7 +114,7 @@ asio::awaitable<void> Connection::ReadLoop() {
       read_buf_ = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(size));
       read_cap_ = static_cast<size_t>(size);
     }
-    if (static_cast<size_t>(size) >= kLargeFrame) {
+    if (static_cast<size_t>(size) >= kLargeFrame && socket_.non_blocking()) {
       co_await ReadLargeBody(read_buf_.get(), static_cast<size_t>(size), ec);
     } else {
       co_await asio::async_read(socket_, asio::buffer(read_buf_.get(), static_cast<size_t>(size)),
@@ -148,8 +151,6 @@ asio::awaitable<void> Connection::ReadLoop() {
 // cannot stall a frame. It is put back to one
 // byte before the next frame's length is read.
 asio::awaitable<void> Connection::ReadLargeBody(char* buf, size_t size, boost::system::error_code& ec) {
-  socket_.non_blocking(true, ec);  // read_some answers would_block instead of waiting
-  if (ec) co_return;
   size_t got = 0;
   bool lowat_set = false;
   while (got < size && !closed_) {
